@@ -1,0 +1,43 @@
+# The workbook's commands. Every target installs what it needs first (`setup`), so each one
+# works on a fresh machine that has Python 3.11+ and make.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PORT ?=
+
+.PHONY: setup test workshop lab bench lint format clean
+
+setup: $(STAMP)
+
+# Reinstalls only when the dependency list changed; the package itself is installed editable.
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+test: setup
+	$(BIN)/python -m pytest
+
+workshop: setup
+	$(BIN)/workshop notebooks run --out build
+
+lab: setup
+	$(BIN)/workshop cloud start $(if $(PORT),--port $(PORT))
+	$(BIN)/jupyter lab notebooks
+
+bench: setup
+	$(BIN)/workshop bench
+
+lint: setup
+	$(BIN)/ruff check workshop_lib tests infra
+	$(BIN)/ruff format --check workshop_lib tests infra
+
+format: setup
+	$(BIN)/ruff format workshop_lib tests infra
+	$(BIN)/ruff check --fix workshop_lib tests infra
+
+clean:
+	-$(BIN)/workshop cloud stop
+	rm -rf build .pytest_cache

@@ -1,0 +1,62 @@
+"""The `workshop` command.
+
+Each feature package contributes its own subcommands through a `register(subparsers)` function
+in its `_cli` module, so this file only lists them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import sys
+from collections.abc import Sequence
+
+from .errors import WorkshopError
+
+# Feature modules that add subcommands, in the order `workshop --help` lists them.
+_COMMAND_MODULES = (
+    "workshop_lib.cloud._cli",
+    "workshop_lib.deploy._cli",
+    "workshop_lib.packaging._cli",
+    "workshop_lib.cleanup._cli",
+    "workshop_lib.graph._cli",
+    "workshop_lib.executions._cli",
+    "workshop_lib.costs._cli",
+    "workshop_lib.notebooks._cli",
+    "workshop_lib.exercises._cli",
+    "workshop_lib.bench._cli",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="workshop",
+        description="The Step Functions and Lambda workbook: local cloud, deploys, inspection.",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module_name in _COMMAND_MODULES:
+        if importlib.util.find_spec(module_name) is None:
+            continue
+        importlib.import_module(module_name).register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "func", None)
+    if handler is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(handler(args) or 0)
+    except WorkshopError as error:
+        print(f"workshop: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,59 @@
+"""Environment-variable names and defaults, in one place.
+
+Every setting the workbook reads from the environment is named here, with its default, so a
+learner (or an instructor preparing a room) can find them all in one file.
+"""
+
+from __future__ import annotations
+
+# -- Modes -----------------------------------------------------------------------------------
+ENV_MODE = "WORKSHOP_MODE"
+"""`offline` (the default: the local cloud on 127.0.0.1) or `aws` (a real account)."""
+MODE_OFFLINE = "offline"
+MODE_AWS = "aws"
+MODES = (MODE_OFFLINE, MODE_AWS)
+DEFAULT_MODE = MODE_OFFLINE
+
+# -- The local cloud -------------------------------------------------------------------------
+ENV_CLOUD_PORT = "WORKSHOP_CLOUD_PORT"
+DEFAULT_CLOUD_PORT = 4747
+CLOUD_HOST = "127.0.0.1"
+"""The only address the local cloud ever binds to. Never 0.0.0.0: the cloud runs Lambda code."""
+
+ENV_STATE_DIR = "WORKSHOP_STATE_DIR"
+"""Where the local cloud keeps its pid file, unpacked function code and environments' /tmp."""
+
+ENV_TIME_SCALE = "WORKSHOP_TIME_SCALE"
+DEFAULT_TIME_SCALE = 0.01
+"""Offline, Retry intervals and Wait states sleep for `seconds * scale`. 1.0 means real time."""
+
+ENV_MAX_ENVIRONMENTS = "WORKSHOP_MAX_ENVIRONMENTS"
+DEFAULT_MAX_ENVIRONMENTS = 32
+"""Offline cap on live Lambda execution environments (processes), to protect a laptop."""
+
+ENV_IDLE_SECONDS = "WORKSHOP_ENVIRONMENT_IDLE_SECONDS"
+DEFAULT_IDLE_SECONDS = 600.0
+"""An idle execution environment is retired after this long, like AWS recycles them."""
+
+OFFLINE_REGION = "us-east-1"
+OFFLINE_ACCOUNT_ID = "123456789012"
+OFFLINE_ACCESS_KEY = "workshop-offline"
+OFFLINE_SECRET_KEY = "workshop-offline"
+
+# -- Real accounts ---------------------------------------------------------------------------
+ENV_REGION = "AWS_REGION"
+ENV_DEFAULT_REGION = "AWS_DEFAULT_REGION"
+ENV_PROFILE = "AWS_PROFILE"
+
+TAG_KEY = "workshop"
+TAG_VALUE = "sfn-lambda-workbook"
+"""Every resource the workbook creates carries this tag, so cleanup can find it."""
+
+# -- Lambda runtime emulation ----------------------------------------------------------------
+LAMBDA_RUNTIME_VERSION = "python:3.12.local"
+LAMBDA_INIT_TIMEOUT_SECONDS = 10.0
+"""AWS gives the INIT phase at most 10 s."""
+LAMBDA_LOG_TAIL_BYTES = 4096
+LAMBDA_SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024
+LAMBDA_ASYNC_PAYLOAD_LIMIT = 1024 * 1024
+STEP_FUNCTIONS_PAYLOAD_LIMIT = 256 * 1024
