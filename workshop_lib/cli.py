@@ -36,10 +36,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module_name in _COMMAND_MODULES:
-        if importlib.util.find_spec(module_name) is None:
+        if not _exists(module_name):
             continue
         importlib.import_module(module_name).register(subparsers)
     return parser
+
+
+def _exists(module_name: str) -> bool:
+    try:
+        return importlib.util.find_spec(module_name) is not None
+    except ModuleNotFoundError:  # its package is not there (yet)
+        return False
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,25 @@
+"""The local cloud: moto and a real Lambda runtime on 127.0.0.1, no Docker, no account."""
+
+from ._control import (
+    CloudStatus,
+    configure,
+    ensure_running,
+    require_running,
+    reset,
+    start,
+    state_dir,
+    status,
+    stop,
+)
+
+__all__ = [
+    "CloudStatus",
+    "configure",
+    "ensure_running",
+    "require_running",
+    "reset",
+    "start",
+    "state_dir",
+    "status",
+    "stop",
+]

@@ -1,0 +1,151 @@
+"""The local cloud's server process: moto plus our Lambda runtime, bound to 127.0.0.1 only.
+
+Started by `workshop cloud start` (see `_control.py`); not meant to be run by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from .. import constants as C
+from ..lambda_runtime import FunctionSpec, LambdaRuntime
+from . import _patches
+
+EXIT_PORT_IN_USE = 3
+
+
+class MotoLogSink:
+    """Writes Lambda log lines into the local cloud's CloudWatch Logs."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def put(self, spec: FunctionSpec, stream: str, events: list[tuple[int, str]]) -> None:
+        from moto.logs.models import logs_backends
+
+        backend = logs_backends[spec.account_id][spec.region]
+        with self._lock:
+            backend.ensure_log_group(spec.log_group)
+            backend.ensure_log_stream(spec.log_group, stream)
+            backend.put_log_events(
+                spec.log_group,
+                stream,
+                [{"timestamp": ts, "message": message} for ts, message in events],
+            )
+
+
+class ControlApp:
+    """WSGI middleware: `/_workshop/*` is ours, everything else goes to moto."""
+
+    def __init__(
+        self, moto_app: Any, runtime: LambdaRuntime, settings: _patches.Settings, port: int
+    ) -> None:
+        self.moto_app = moto_app
+        self.runtime = runtime
+        self.settings = settings
+        self.port = port
+        self.started = time.time()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        path = environ.get("PATH_INFO", "")
+        if not path.startswith("/_workshop/"):
+            return self.moto_app(environ, start_response)
+        action = path.removeprefix("/_workshop/")
+        body: dict[str, Any] = {}
+        if environ.get("REQUEST_METHOD") == "POST":
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            raw = environ["wsgi.input"].read(length) if length else b""
+            body = json.loads(raw or b"{}")
+        if action == "health":
+            reply = self.health()
+        elif action == "config":
+            if "time_scale" in body:
+                self.settings.time_scale = float(body["time_scale"])
+            reply = self.health()
+        elif action == "reset":
+            self.reset()
+            reply = self.health()
+        else:
+            start_response("404 Not Found", [("Content-Type", "application/json")])
+            return [json.dumps({"error": f"unknown action {action!r}"}).encode()]
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [json.dumps(reply).encode()]
+
+    def health(self) -> dict[str, Any]:
+        return {
+            "workshop": True,
+            "pid": os.getpid(),
+            "port": self.port,
+            "started": self.started,
+            "time_scale": self.settings.time_scale,
+            "environments": self.runtime.environments(),
+        }
+
+    def reset(self) -> None:
+        from moto.moto_api._internal.models import moto_api_backend
+
+        self.runtime.reset()
+        moto_api_backend.reset()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="workshop_lib.cloud._server")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--state-dir", type=Path, required=True)
+    parser.add_argument("--time-scale", type=float, default=C.DEFAULT_TIME_SCALE)
+    parser.add_argument("--max-environments", type=int, default=C.DEFAULT_MAX_ENVIRONMENTS)
+    args = parser.parse_args(argv)
+
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    os.environ["MOTO_PORT"] = str(args.port)
+
+    from werkzeug.serving import make_server
+
+    endpoint = f"http://{C.CLOUD_HOST}:{args.port}"
+    settings = _patches.Settings(time_scale=args.time_scale)
+    runtime = LambdaRuntime(
+        state_dir=args.state_dir,
+        endpoint_url=endpoint,
+        log_sink=MotoLogSink(),
+        max_environments=args.max_environments,
+        idle_seconds=float(os.environ.get(C.ENV_IDLE_SECONDS, C.DEFAULT_IDLE_SECONDS)),
+        time_scale=lambda: settings.time_scale,
+    )
+    _patches.apply(runtime, settings, args.port)
+
+    from moto.server import DomainDispatcherApplication, create_backend_app
+
+    app = ControlApp(DomainDispatcherApplication(create_backend_app), runtime, settings, args.port)
+    try:
+        # 127.0.0.1 only: this server runs arbitrary Lambda code for whoever can reach it.
+        server = make_server(C.CLOUD_HOST, args.port, app, threaded=True)
+    except OSError as error:
+        print(f"cannot listen on {C.CLOUD_HOST}:{args.port}: {error}", file=sys.stderr)
+        runtime.shutdown()
+        return EXIT_PORT_IN_USE
+
+    def stop(*_: Any) -> None:
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    print(f"local cloud listening on {endpoint} (pid {os.getpid()})", file=sys.stderr, flush=True)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    finally:
+        runtime.shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
