@@ -85,7 +85,11 @@ def resolve_target(mode: str | None = None, *, port: int | None = None) -> Targe
             port=resolved_port,
         )
     profile = os.environ.get(C.ENV_PROFILE) or None
-    region = boto3.Session(profile_name=profile).region_name
+    region = (
+        os.environ.get(C.ENV_REGION)
+        or os.environ.get(C.ENV_DEFAULT_REGION)
+        or boto3.Session(profile_name=profile).region_name
+    )
     if not region:
         raise RegionRequiredError(
             "aws mode needs an explicit region, and none is configured.",
@@ -237,9 +241,7 @@ def _remember_bucket(params: dict[str, Any], context: dict[str, Any], **_: Any) 
     context["workshop_bucket"] = params.get("Bucket")
 
 
-def _tag_new_bucket(
-    target: Target, http_response: Any, context: dict[str, Any], **_: Any
-) -> None:
+def _tag_new_bucket(target: Target, http_response: Any, context: dict[str, Any], **_: Any) -> None:
     bucket = context.get("workshop_bucket")
     if not bucket or getattr(http_response, "status_code", 500) >= 300:
         return

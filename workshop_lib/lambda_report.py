@@ -73,8 +73,10 @@ class LambdaReport:
             return None
 
 
-_FIELD = re.compile(r"(RequestId|Duration|Billed Duration|Memory Size|Max Memory Used|"
-                    r"Init Duration|Status|Error Type):\s*([^\t]+?)\s*(?=\t|\s{2,}|$)")
+_FIELD = re.compile(
+    r"(RequestId|Duration|Billed Duration|Memory Size|Max Memory Used|"
+    r"Init Duration|Status|Error Type):\s*([^\t]+?)\s*(?=\t|\s{2,}|$)"
+)
 
 
 def start_line(request_id: str, version: str) -> str:

@@ -22,14 +22,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
         parser = commands.add_parser(name, help=help_text, description=help_text)
         parser.add_argument(
-            "--port", type=int, default=None,
+            "--port",
+            type=int,
+            default=None,
             help=f"port on 127.0.0.1 (default: ${C.ENV_CLOUD_PORT} or {C.DEFAULT_CLOUD_PORT})",
         )
         return parser
 
     start = add("start", "start the local cloud and wait until it answers")
     start.add_argument(
-        "--time-scale", type=float, default=None,
+        "--time-scale",
+        type=float,
+        default=None,
         help="Retry/Wait speed-up: 0.01 (default) runs them 100x faster, 1 is real time",
     )
     start.set_defaults(func=_start)
@@ -59,11 +63,19 @@ def _start(args: argparse.Namespace) -> int:
 def _status(args: argparse.Namespace) -> int:
     current = _control.status(args.port)
     if args.json:
-        print(json.dumps({
-            "running": current.running, "port": current.port, "pid": current.pid,
-            "endpoint_url": current.endpoint_url, "time_scale": current.time_scale,
-            "environments": current.environments,
-        }, indent=2))
+        print(
+            json.dumps(
+                {
+                    "running": current.running,
+                    "port": current.port,
+                    "pid": current.pid,
+                    "endpoint_url": current.endpoint_url,
+                    "time_scale": current.time_scale,
+                    "environments": current.environments,
+                },
+                indent=2,
+            )
+        )
     else:
         print(current)
     return 0 if current.running else 3

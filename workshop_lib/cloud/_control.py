@@ -72,9 +72,7 @@ class CloudStatus:
             else "<p>No Lambda execution environments yet: the next invoke is a cold start.</p>"
         )
         scale = (
-            f"<p>Retry and Wait time scale: <b>{self.time_scale:g}</b></p>"
-            if self.running
-            else ""
+            f"<p>Retry and Wait time scale: <b>{self.time_scale:g}</b></p>" if self.running else ""
         )
         return (
             f"<div><p><b style='color:{colour}'>● Local cloud {state}</b> at "
@@ -127,12 +125,17 @@ def start(
         with open(log_file, "ab") as log:
             process = subprocess.Popen(
                 [
-                    sys.executable, "-m", "workshop_lib.cloud._server",
-                    "--port", str(port),
-                    "--state-dir", str(directory / f"cloud-{port}"),
-                    "--time-scale", str(scale),
-                    "--max-environments", str(_env_int(C.ENV_MAX_ENVIRONMENTS,
-                                                       C.DEFAULT_MAX_ENVIRONMENTS)),
+                    sys.executable,
+                    "-m",
+                    "workshop_lib.cloud._server",
+                    "--port",
+                    str(port),
+                    "--state-dir",
+                    str(directory / f"cloud-{port}"),
+                    "--time-scale",
+                    str(scale),
+                    "--max-environments",
+                    str(_env_int(C.ENV_MAX_ENVIRONMENTS, C.DEFAULT_MAX_ENVIRONMENTS)),
                 ],
                 stdin=subprocess.DEVNULL,
                 stdout=log,
@@ -239,7 +242,9 @@ def _post(port: int, action: str, payload: dict[str, Any]) -> dict[str, Any]:
     connection = http.client.HTTPConnection(C.CLOUD_HOST, port, timeout=60)
     try:
         connection.request(
-            "POST", f"/_workshop/{action}", body=json.dumps(payload),
+            "POST",
+            f"/_workshop/{action}",
+            body=json.dumps(payload),
             headers={"Content-Type": "application/json"},
         )
         response = connection.getresponse()

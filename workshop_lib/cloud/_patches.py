@@ -27,9 +27,7 @@ from typing import Any
 
 from ..lambda_runtime import CodeSource, FunctionSpec, LambdaRuntime, ThrottledError
 
-_SANDBOX_ERRORS = frozenset(
-    {"Sandbox.Timedout", "Runtime.OutOfMemory", "Runtime.ExitError"}
-)
+_SANDBOX_ERRORS = frozenset({"Sandbox.Timedout", "Runtime.OutOfMemory", "Runtime.ExitError"})
 
 
 class Settings:
@@ -106,13 +104,15 @@ def _run_lambda_code(runtime: LambdaRuntime) -> None:
             return b""
         if invocation_type == "Event":
             if len(event) > 1024 * 1024:
-                raise RequestTooLarge("Request must be smaller than 1048576 bytes for the "
-                                      "InvokeFunction operation")
+                raise RequestTooLarge(
+                    "Request must be smaller than 1048576 bytes for the InvokeFunction operation"
+                )
             runtime.invoke_async(spec, event)
             return b""
         if len(event) > 6 * 1024 * 1024:
-            raise RequestTooLarge("Request must be smaller than 6291456 bytes for the "
-                                  "InvokeFunction operation")
+            raise RequestTooLarge(
+                "Request must be smaller than 6291456 bytes for the InvokeFunction operation"
+            )
         client_context = headers.get("x-amz-client-context")
         try:
             outcome = runtime.invoke(spec, event, client_context=client_context)
@@ -195,8 +195,9 @@ def _name_unnamed_executions() -> None:
 
     original: Callable[..., Any] = StepFunctionsParserBackend.start_execution
 
-    def start_execution(self: Any, state_machine_arn: str, name: Any = None, *args: Any,
-                        **kwargs: Any) -> Any:
+    def start_execution(
+        self: Any, state_machine_arn: str, name: Any = None, *args: Any, **kwargs: Any
+    ) -> Any:
         return original(self, state_machine_arn, name or str(uuid.uuid4()), *args, **kwargs)
 
     StepFunctionsParserBackend.start_execution = start_execution
@@ -269,9 +270,8 @@ def _name_sandbox_errors_like_aws() -> None:
 
 
 def _reuse_interpreter_clients(port: int) -> None:
-    from moto.stepfunctions.parser.asl.utils import boto_client
-
     import boto3
+    from moto.stepfunctions.parser.asl.utils import boto_client
 
     cache: dict[tuple[str, str], Any] = {}
     lock = threading.Lock()

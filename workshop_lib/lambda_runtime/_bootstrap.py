@@ -57,7 +57,7 @@ def _read_exactly(stream: BinaryIO, size: int) -> bytes | None:
 def error_payload(
     error_type: str, message: str, request_id: str | None = None, stack: list[str] | None = None
 ) -> dict[str, Any]:
-    """AWS Lambda's error shape: errorMessage, errorType (bare class name), requestId, stackTrace."""
+    """AWS Lambda's error shape: errorMessage, errorType (bare class name), requestId, stack."""
     payload: dict[str, Any] = {"errorMessage": message, "errorType": error_type}
     if request_id:
         payload["requestId"] = request_id
@@ -151,7 +151,11 @@ class _Worker:
         self, error_type: str, message: str, stack: list[str] | None = None
     ) -> dict[str, Any]:
         self.log(f"[ERROR] {error_type}: {message}\rTraceback (most recent call last):")
-        return {"type": "init", "ok": False, "error": error_payload(error_type, message, None, stack)}
+        return {
+            "type": "init",
+            "ok": False,
+            "error": error_payload(error_type, message, None, stack),
+        }
 
     def invoke(self, invoke: dict[str, Any]) -> dict[str, Any]:
         self.request_id = invoke["request_id"]
@@ -180,7 +184,10 @@ class _Worker:
                 f"[ERROR] {error_type}: {error}\rTraceback (most recent call last):\r"
                 + "".join(stack).replace("\n", "\r")
             )
-            outcome = {"ok": False, "error": error_payload(error_type, str(error), self.request_id, stack)}
+            outcome = {
+                "ok": False,
+                "error": error_payload(error_type, str(error), self.request_id, stack),
+            }
         finally:
             for stream in (sys.stdout, sys.stderr):
                 stream.flush()

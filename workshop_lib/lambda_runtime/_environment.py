@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -11,7 +12,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -115,10 +116,8 @@ class ExecutionEnvironment:
     def kill(self) -> None:
         if self._process is not None and self._process.poll() is None:
             self._process.kill()
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self._process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
 
     # -- invoking ------------------------------------------------------------------------
 
@@ -133,8 +132,13 @@ class ExecutionEnvironment:
 
         if self.init_error is not None:
             return self._finish(
-                request_id, lines, _json(self.init_error), self.init_error["errorType"],
-                duration_ms=0.0, init_ms=init_ms, status="error",
+                request_id,
+                lines,
+                _json(self.init_error),
+                self.init_error["errorType"],
+                duration_ms=0.0,
+                init_ms=init_ms,
+                status="error",
             )
 
         deadline_wall_ms = time.time() * 1000 + self.spec.timeout_s * 1000
@@ -174,8 +178,14 @@ class ExecutionEnvironment:
                 )
                 payload = _bootstrap.error_payload("Sandbox.Timedout", message)
                 return self._finish(
-                    request_id, lines, _json(payload), "Sandbox.Timedout",
-                    duration_ms=elapsed * 1000, init_ms=init_ms, used_mb=used_mb, status="timeout",
+                    request_id,
+                    lines,
+                    _json(payload),
+                    "Sandbox.Timedout",
+                    duration_ms=elapsed * 1000,
+                    init_ms=init_ms,
+                    used_mb=used_mb,
+                    status="timeout",
                 )
             try:
                 message = self._messages.get(timeout=min(_POLL_SECONDS, remaining))
@@ -194,13 +204,23 @@ class ExecutionEnvironment:
                 return self._out_of_memory(request_id, lines, started, init_ms)
             if message["ok"]:
                 return self._finish(
-                    request_id, lines, message["payload"].encode("utf-8"), None,
-                    duration_ms=duration_ms, init_ms=init_ms, used_mb=used_mb,
+                    request_id,
+                    lines,
+                    message["payload"].encode("utf-8"),
+                    None,
+                    duration_ms=duration_ms,
+                    init_ms=init_ms,
+                    used_mb=used_mb,
                 )
             error = message["error"]
             return self._finish(
-                request_id, lines, _json(error), error["errorType"],
-                duration_ms=duration_ms, init_ms=init_ms, used_mb=used_mb,
+                request_id,
+                lines,
+                _json(error),
+                error["errorType"],
+                duration_ms=duration_ms,
+                init_ms=init_ms,
+                used_mb=used_mb,
             )
 
     # -- endings -------------------------------------------------------------------------
@@ -213,9 +233,14 @@ class ExecutionEnvironment:
         self._log(message, lines)
         payload = _bootstrap.error_payload("Runtime.OutOfMemory", message)
         return self._finish(
-            request_id, lines, _json(payload), "Runtime.OutOfMemory",
-            duration_ms=(time.perf_counter() - started) * 1000, init_ms=init_ms,
-            used_mb=self.spec.memory_mb, status="error",
+            request_id,
+            lines,
+            _json(payload),
+            "Runtime.OutOfMemory",
+            duration_ms=(time.perf_counter() - started) * 1000,
+            init_ms=init_ms,
+            used_mb=self.spec.memory_mb,
+            status="error",
         )
 
     def _crashed(
@@ -226,8 +251,13 @@ class ExecutionEnvironment:
         self._log(message, lines)
         payload = _bootstrap.error_payload("Runtime.ExitError", message)
         return self._finish(
-            request_id, lines, _json(payload), "Runtime.ExitError",
-            duration_ms=(time.perf_counter() - started) * 1000, init_ms=init_ms, status="error",
+            request_id,
+            lines,
+            _json(payload),
+            "Runtime.ExitError",
+            duration_ms=(time.perf_counter() - started) * 1000,
+            init_ms=init_ms,
+            status="error",
         )
 
     def _finish(
@@ -353,12 +383,12 @@ class ExecutionEnvironment:
 
 
 def _log_stream_name(version: str) -> str:
-    day = datetime.now(timezone.utc).strftime("%Y/%m/%d")
+    day = datetime.now(UTC).strftime("%Y/%m/%d")
     return f"{day}/[{version}]{uuid.uuid4().hex}"
 
 
 def _utc_stamp() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def _json(payload: dict[str, Any]) -> bytes:

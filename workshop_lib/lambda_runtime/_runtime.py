@@ -70,8 +70,15 @@ class LambdaRuntime:
         """Called after every invoke (the local cloud publishes metrics from here)."""
         self._listeners.append(listener)
 
-    def invoke(self, spec: FunctionSpec, event: bytes, *, client_context: object = None,
-               invoked_arn: str | None = None, wait_for_capacity: bool = False) -> Outcome:
+    def invoke(
+        self,
+        spec: FunctionSpec,
+        event: bytes,
+        *,
+        client_context: object = None,
+        invoked_arn: str | None = None,
+        wait_for_capacity: bool = False,
+    ) -> Outcome:
         """A synchronous (RequestResponse) invoke."""
         environment = self._acquire(spec, wait=wait_for_capacity)
         try:
@@ -206,7 +213,9 @@ class LambdaRuntime:
 
     def _evict_one_idle(self, retired: list[ExecutionEnvironment]) -> bool:
         """Make room under the local cap by retiring the least recently used idle environment."""
-        candidates = [(env.last_used, key) for key, pool in self._pools.items() for env in pool.idle]
+        candidates = [
+            (env.last_used, key) for key, pool in self._pools.items() for env in pool.idle
+        ]
         if not candidates:
             return False
         _, key = min(candidates)

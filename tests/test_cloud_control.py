@@ -1,0 +1,77 @@
+"""Starting, sharing and stopping the local cloud."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+
+import psutil
+import pytest
+from conftest import free_port
+
+from workshop_lib import cloud
+from workshop_lib.errors import CloudNotRunningError, PortInUseError
+
+
+def workshop(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "workshop_lib.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_status_of_a_stopped_cloud_says_so():
+    port = free_port()
+    current = cloud.status(port)
+    assert not current.running
+    assert "not running" in str(current)
+    with pytest.raises(CloudNotRunningError, match="workshop cloud start"):
+        cloud.require_running(port)
+
+
+def test_cloud_binds_loopback_only_and_stops_with_its_workers(local_cloud):
+    server = psutil.Process(local_cloud.pid)
+    listening = [c for c in server.net_connections(kind="tcp") if c.status == "LISTEN"]
+    assert listening and {c.laddr.ip for c in listening} == {"127.0.0.1"}
+
+
+def test_start_is_shared_and_stop_ends_every_process():
+    port = free_port()
+    first = cloud.start(port)
+    try:
+        again = cloud.start(port)  # a second kernel reuses the running cloud
+        assert again.pid == first.pid
+        result = workshop("cloud", "status", "--port", str(port), "--json")
+        assert result.returncode == 0
+        assert json.loads(result.stdout)["running"] is True
+        env = workshop("cloud", "env", "--port", str(port)).stdout
+        assert f"export AWS_ENDPOINT_URL=http://127.0.0.1:{port}" in env
+    finally:
+        assert cloud.stop(port)
+    assert not psutil.pid_exists(first.pid) or psutil.Process(first.pid).status() == "zombie"
+    assert not cloud.status(port).running
+    assert not cloud.stop(port)  # stopping twice is harmless
+
+
+def test_port_in_use_is_a_clear_error():
+    with socket.socket() as other_program:
+        other_program.bind(("127.0.0.1", 0))
+        other_program.listen()
+        port = other_program.getsockname()[1]
+        with pytest.raises(PortInUseError) as error:
+            cloud.start(port)
+        assert f"Port {port}" in str(error.value)
+        assert "--port" in error.value.hint
+        result = workshop("cloud", "start", "--port", str(port))
+        assert result.returncode == 1 and "already in use" in result.stderr
+
+
+def test_time_scale_can_be_changed_while_running(local_cloud):
+    try:
+        assert cloud.configure(local_cloud.port, time_scale=1.0).time_scale == 1.0
+    finally:
+        cloud.configure(local_cloud.port, time_scale=local_cloud.time_scale)

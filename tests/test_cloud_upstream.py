@@ -1,0 +1,96 @@
+"""Canaries for the moto gaps the local cloud fills (workshop_lib/cloud/_patches.py).
+
+Each test asserts that plain moto still has the gap, or still has the internals our patch
+hooks into. When one fails after a moto upgrade, upstream changed: check the patch, and drop it
+if moto now does the right thing itself.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+
+import boto3
+import pytest
+from conftest import zip_source
+from moto import mock_aws
+
+SFN_CONFIG = {"stepfunctions": {"execute_state_machine": True}}
+
+
+@pytest.fixture
+def aws_env(monkeypatch):
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+
+def test_gap_1_moto_cannot_run_lambda_code_without_docker(aws_env):
+    with mock_aws(config={"lambda": {"use_docker": False}}):
+        iam = boto3.client("iam")
+        role = iam.create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+        lam = boto3.client("lambda")
+        lam.create_function(
+            FunctionName="f",
+            Runtime="python3.12",
+            Role=role,
+            Handler="app.handler",
+            Code={"ZipFile": zip_source({"app.py": "def handler(e, c):\n    return 'real'\n"})},
+        )
+        payload = lam.invoke(FunctionName="f", Payload=b"{}")["Payload"].read()
+    assert payload != b'"real"'
+    from moto.awslambda.models import LambdaFunction
+
+    assert "invoke" in vars(LambdaFunction)  # the method our runtime replaces
+
+
+def test_gap_2_s3_events_lack_sequencer_and_invoke_synchronously():
+    from moto.s3 import notifications
+
+    source = inspect.getsource(notifications._get_s3_event)
+    assert "sequencer" not in source and "versionId" not in source
+    assert "func.invoke(" in inspect.getsource(notifications._invoke_awslambda)
+
+
+def test_gap_3_unnamed_executions_are_all_named_none(aws_env):
+    with mock_aws(config=SFN_CONFIG):
+        sfn = boto3.client("stepfunctions")
+        arn = sfn.create_state_machine(
+            name="m",
+            roleArn="arn:aws:iam::123456789012:role/r",
+            definition=json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}),
+        )["stateMachineArn"]
+        execution = sfn.start_execution(stateMachineArn=arn)["executionArn"]
+    assert execution.endswith(":None")
+
+
+def test_gap_4_retry_and_wait_sleep_in_real_time():
+    from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+    from moto.stepfunctions.parser.asl.component.state.wait.wait_function import wait_function
+
+    assert "time.sleep(interval_seconds)" in inspect.getsource(retrier_decl)
+    assert "program_state_event.wait(wait_seconds)" in inspect.getsource(
+        wait_function.WaitFunction._wait_interval
+    )
+
+
+def test_gap_5_errors_without_error_type_are_named_exception():
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_lambda,
+    )
+
+    source = inspect.getsource(state_task_service_lambda.StateTaskServiceLambda._from_error)
+    assert 'error = "Exception"' in source
+    assert "Lambda.Unknown" not in source
+
+
+def test_gap_6_interpreter_builds_a_client_per_call_on_localhost():
+    from moto.stepfunctions.parser.asl.utils import boto_client
+
+    source = inspect.getsource(boto_client.boto_client_for)
+    assert "boto3.client(" in source and "localhost" in source
