@@ -89,8 +89,18 @@ def test_gap_5_errors_without_error_type_are_named_exception():
     assert "Lambda.Unknown" not in source
 
 
-def test_gap_6_interpreter_builds_a_client_per_call_on_localhost():
+def test_gap_6_interpreter_builds_a_client_per_call_over_http():
     from moto.stepfunctions.parser.asl.utils import boto_client
 
     source = inspect.getsource(boto_client.boto_client_for)
     assert "boto3.client(" in source and "localhost" in source
+
+
+def test_gap_7_dispatcher_lists_the_package_directory_per_request():
+    from moto import backends
+    from moto.moto_server import werkzeug_app
+
+    assert "os.listdir" in inspect.getsource(backends.list_of_moto_modules)
+    assert "backends.list_of_moto_modules()" in inspect.getsource(
+        werkzeug_app.DomainDispatcherApplication.get_backend_for_host
+    )

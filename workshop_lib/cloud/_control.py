@@ -260,6 +260,8 @@ def _post(port: int, action: str, payload: dict[str, Any]) -> dict[str, Any]:
 
 def _check_port_free(port: int) -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # Same rule as the server: a recently closed port (TIME_WAIT) is free, a listener is not.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((C.CLOUD_HOST, port))
         except OSError:

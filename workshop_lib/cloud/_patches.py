@@ -12,7 +12,8 @@ gap against plain moto, so it fails (and tells us to drop a patch) when upstream
    real time.
 5. Errors from the execution environment itself (timeout, out of memory, crash) reach Step
    Functions as `Lambda.Unknown`, as AWS documents, instead of moto's generic "Exception".
-6. The Step Functions interpreter reuses its boto3 clients and calls 127.0.0.1 directly.
+6. The Step Functions interpreter reuses its clients, and calls Lambda in process.
+7. moto's dispatcher stops listing its own package directory on every request.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ def apply(runtime: LambdaRuntime, settings: Settings, port: int) -> None:
     _scale_retry_and_wait(settings)
     _name_sandbox_errors_like_aws()
     _reuse_interpreter_clients(port)
+    _cache_service_list()
 
 
 # -- 1. Lambda --------------------------------------------------------------------------------
@@ -282,13 +284,85 @@ def _reuse_interpreter_clients(port: int) -> None:
 
         @staticmethod
         def client(service_name: str, region_name: str, **kwargs: Any) -> Any:
-            kwargs["endpoint_url"] = f"http://127.0.0.1:{port}"
             key = (service_name, region_name)
             with lock:
                 if key not in cache:
-                    cache[key] = boto3.client(
-                        service_name=service_name, region_name=region_name, **kwargs
-                    )
+                    if service_name == "lambda":
+                        cache[key] = _InProcessLambda(region_name)
+                    else:
+                        kwargs["endpoint_url"] = f"http://127.0.0.1:{port}"
+                        cache[key] = boto3.client(
+                            service_name=service_name, region_name=region_name, **kwargs
+                        )
                 return cache[key]
 
     boto_client.boto3 = CachingBoto3()
+
+
+class _InProcessLambda:
+    """The interpreter's Lambda client, calling the Lambda backend without an HTTP round trip.
+
+    It answers like boto3's `invoke`: StatusCode, FunctionError, ExecutedVersion and a
+    readable Payload; service errors become botocore ClientErrors (Lambda.<Code> in Step
+    Functions), exactly as they would over HTTP.
+    """
+
+    def __init__(self, region: str) -> None:
+        self.region = region
+
+    def invoke(self, **parameters: Any) -> dict[str, Any]:
+        import io
+
+        from botocore.exceptions import ClientError
+        from moto.awslambda.utils import get_backend
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.core.exceptions import JsonRESTError
+
+        payload = parameters.get("Payload") or b"{}"
+        headers = {"x-amz-invocation-type": parameters.get("InvocationType", "RequestResponse")}
+        if parameters.get("LogType"):
+            headers["x-amz-log-type"] = parameters["LogType"]
+        response_headers: dict[str, Any] = {}
+        try:
+            backend = get_backend(DEFAULT_ACCOUNT_ID, self.region)
+            body = backend.invoke(
+                parameters["FunctionName"],
+                parameters.get("Qualifier"),
+                payload,
+                headers,
+                response_headers,
+            )
+        except JsonRESTError as error:
+            raise ClientError(
+                {
+                    "Error": {"Code": error.error_type, "Message": error.message},
+                    "ResponseMetadata": {
+                        "HTTPStatusCode": error.code,
+                        "RequestId": uuid.uuid4().hex,
+                    },
+                },
+                "Invoke",
+            ) from None
+        event_invoke = headers["x-amz-invocation-type"] == "Event"
+        response: dict[str, Any] = {
+            "StatusCode": 202 if event_invoke else 200,
+            "ExecutedVersion": response_headers.get("x-amz-executed-version", "$LATEST"),
+            "Payload": io.BytesIO(body if isinstance(body, bytes) else (body or "").encode()),
+        }
+        if "x-amz-function-error" in response_headers:
+            response["FunctionError"] = response_headers["x-amz-function-error"]
+        if parameters.get("LogType") == "Tail":
+            response["LogResult"] = response_headers.get("x-amz-log-result", "")
+        return response
+
+
+# -- 7. the server's dispatcher -------------------------------------------------------------------
+
+
+def _cache_service_list() -> None:
+    from moto import backends
+
+    # moto lists its own package directory (a stat per entry) on every request to find the
+    # service; the list never changes while the server runs.
+    modules = tuple(backends.list_of_moto_modules())
+    backends.list_of_moto_modules = lambda: modules
