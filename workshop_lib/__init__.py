@@ -1,5 +1,42 @@
-"""workshop_lib: the code behind the Step Functions and Lambda workbook."""
+"""workshop_lib: the code behind the Step Functions and Lambda workbook.
+
+Notebooks start with::
+
+    import workshop_lib as wl
+    wl.connect()
+
+Names are imported lazily, so the `workshop` command and the local cloud start quickly.
+"""
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 __version__ = "0.1.0"
+
+_EXPORTS = {
+    "connect": "workshop_lib.connection",
+    "Connection": "workshop_lib.connection",
+    "client": "workshop_lib.clients",
+    "deploy_function": "workshop_lib.functions",
+    "invoke": "workshop_lib.functions",
+    "delete_function": "workshop_lib.functions",
+    "Invocation": "workshop_lib.functions",
+    "WorkshopError": "workshop_lib.errors",
+}
+_SUBMODULES = ("cloud", "clients", "constants", "errors", "functions", "lambda_report")
+
+__all__ = sorted([*_EXPORTS, *_SUBMODULES])
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    if name in _SUBMODULES:
+        return importlib.import_module(f"workshop_lib.{name}")
+    raise AttributeError(f"module 'workshop_lib' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -39,7 +39,7 @@ class Settings:
 
 
 def apply(runtime: LambdaRuntime, settings: Settings, port: int) -> None:
-    _enable_step_functions_execution()
+    _configure_moto()
     _run_lambda_code(runtime)
     _invoke_from_s3_asynchronously(runtime)
     _name_unnamed_executions()
@@ -186,10 +186,12 @@ class _Sequencer:
 # -- Step Functions -------------------------------------------------------------------------------
 
 
-def _enable_step_functions_execution() -> None:
+def _configure_moto() -> None:
     from moto.core.config import default_user_config
 
     default_user_config.setdefault("stepfunctions", {})["execute_state_machine"] = True
+    # Roles attach AWS managed policies (AWSLambdaBasicExecutionRole, ...), as in SAM templates.
+    default_user_config.setdefault("iam", {})["load_aws_managed_policies"] = True
 
 
 def _name_unnamed_executions() -> None:

@@ -1,0 +1,58 @@
+"""Every notebook runs top to bottom offline, is committed clean, and ends by cleaning up."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from workshop_lib.notebooks import discover, export_html, run_notebook
+
+NOTEBOOKS = discover()
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS and NOTEBOOKS[0].name.startswith("00_")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_committed_without_outputs_and_ends_with_cleanup(path: Path):
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    code_cells = [c for c in notebook["cells"] if c["cell_type"] == "code"]
+    assert all(not c.get("outputs") and not c.get("execution_count") for c in code_cells)
+    headings = ["".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "markdown"]
+    assert re.search(r"^#+ Clean ?up", headings[-1], re.MULTILINE | re.IGNORECASE), (
+        "the last section must be the clean-up"
+    )
+    assert notebook["cells"][-1]["cell_type"] == "code"
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_runs_offline(path: Path, local_cloud, tmp_path):
+    result = run_notebook(
+        path, out_dir=tmp_path, extra_env={"WORKSHOP_CLOUD_PORT": str(local_cloud.port)}
+    )
+    assert result.ok, result.error
+    page = result.html.read_text(encoding="utf-8")
+    assert not re.search(r"<script[^>]+src=[\"']https?://", page), "exported HTML loads a CDN"
+    executed = nbformat.read(result.executed, as_version=4)
+    errors = [
+        output
+        for cell in executed.cells
+        if cell.cell_type == "code"
+        for output in cell.get("outputs", [])
+        if output.get("output_type") == "error"
+    ]
+    assert not errors
+
+
+def test_html_export_is_self_contained():
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells.append(nbformat.v4.new_markdown_cell("# Title\n\n$x^2$"))
+    page = export_html(notebook)
+    assert "<h1" in page
+    assert not re.search(r"src=[\"']https?://", page)

@@ -1,0 +1,60 @@
+"""Write a notebook from a compact text source (maintainers' tool).
+
+Source format: cells separated by lines `# %% [markdown]` or `# %%` (code), like jupytext's
+percent format. Usage: python tools/nbbuild.py SOURCE.py OUT.ipynb
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import nbformat
+
+
+def build(source: str) -> nbformat.NotebookNode:
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    notebook.metadata["language_info"] = {"name": "python"}
+    kind, lines = None, []
+
+    def flush() -> None:
+        if kind is None:
+            return
+        text = "\n".join(lines).strip("\n")
+        if kind == "markdown":
+            text = "\n".join(_uncomment(line) for line in text.splitlines())
+            notebook.cells.append(nbformat.v4.new_markdown_cell(text))
+        else:
+            notebook.cells.append(nbformat.v4.new_code_cell(text))
+
+    for line in source.splitlines():
+        if line.startswith("# %% [markdown]"):
+            flush()
+            kind, lines = "markdown", []
+        elif line.startswith("# %%"):
+            flush()
+            kind, lines = "code", []
+        else:
+            lines.append(line)
+    flush()
+    for index, cell in enumerate(notebook.cells):
+        cell["id"] = f"cell-{index:03d}"
+    return notebook
+
+
+def _uncomment(line: str) -> str:
+    return line[2:] if line.startswith("# ") else line.lstrip("#")
+
+
+def main() -> None:
+    source, out = Path(sys.argv[1]), Path(sys.argv[2])
+    nbformat.write(build(source.read_text(encoding="utf-8")), out)
+
+
+if __name__ == "__main__":
+    main()

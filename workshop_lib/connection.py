@@ -1,0 +1,61 @@
+"""`connect()`: the first cell of every notebook. Offline it starts (or reuses) the local cloud;
+in aws mode it shows which account and region the notebook is about to use."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+from . import clients
+from . import constants as C
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Where this notebook's AWS calls go."""
+
+    target: clients.Target
+    account_id: str
+
+    @property
+    def mode(self) -> str:
+        return self.target.mode
+
+    @property
+    def offline(self) -> bool:
+        return self.target.offline
+
+    def __str__(self) -> str:
+        return f"{self.target} — account {self.account_id}"
+
+    def _repr_html_(self) -> str:
+        if self.offline:
+            badge, colour = "OFFLINE", "#1a7f37"
+            detail = (
+                f"Local cloud at <code>{html.escape(self.target.endpoint_url or '')}</code>. "
+                "Nothing leaves this computer; no AWS account is used."
+            )
+        else:
+            badge, colour = "REAL AWS ACCOUNT", "#b42318"
+            detail = (
+                "Calls go to AWS and can cost money. Resources are tagged "
+                f"<code>{C.TAG_KEY}={C.TAG_VALUE}</code> so cleanup can find them."
+            )
+        return (
+            f"<div style='border-left:4px solid {colour};padding:4px 10px'>"
+            f"<b style='color:{colour}'>{badge}</b> · region <code>{self.target.region}</code>"
+            f" · account <code>{html.escape(self.account_id)}</code><br>{detail}</div>"
+        )
+
+
+def connect(mode: str | None = None, *, port: int | None = None) -> Connection:
+    """Get ready to make AWS calls in `mode` (default: `WORKSHOP_MODE`, else offline)."""
+    target = clients.resolve_target(mode, port=port)
+    if target.offline:
+        from . import cloud
+
+        cloud.ensure_running(target.port)
+        account = C.OFFLINE_ACCOUNT_ID
+    else:
+        account = clients.client_for(target, "sts").get_caller_identity()["Account"]
+    return Connection(target=target, account_id=account)
