@@ -1,0 +1,171 @@
+"""Before and after: an original upload beside what the image processor made from it."""
+
+from __future__ import annotations
+
+import functools
+import html
+from collections.abc import Mapping
+from typing import Any
+
+from matplotlib.figure import Figure
+
+from ._figure import Panel, build_figure, figure_png, html_table, png_img_tag
+from ._summary import (
+    ImageSource,
+    ImageSummary,
+    display_bytes,
+    human_bytes,
+    preview,
+    read_bytes,
+    saving_text,
+)
+
+_HEADERS = ("image", "dimensions", "format", "size", "vs original")
+_ORIGINAL = "\0original"  # a key no output name can clash with
+
+
+class Comparison:
+    """An original and its outputs. In a notebook it shows as one figure (static, so it survives
+    HTML export); `.widget()` gives a live toggle between outputs instead."""
+
+    def __init__(
+        self,
+        original: bytes,
+        outputs: Mapping[str, bytes],
+        title: str | None = None,
+        *,
+        columns: int = 4,
+    ) -> None:
+        self.original = original
+        self.outputs = dict(outputs)
+        self.title = title
+        self.columns = columns
+
+    # -- facts ---------------------------------------------------------------------------
+    @functools.cached_property
+    def _previews(self) -> dict[str, tuple[Any, ImageSummary]]:
+        sources = {_ORIGINAL: self.original, **self.outputs}
+        return {key: preview(data) for key, data in sources.items()}
+
+    @property
+    def summaries(self) -> dict[str, ImageSummary]:
+        """Each output's summary by name; the original's is `original_summary`."""
+        return {name: self._previews[name][1] for name in self.outputs}
+
+    @property
+    def original_summary(self) -> ImageSummary:
+        return self._previews[_ORIGINAL][1]
+
+    def _caption(self, summary: ImageSummary, *, is_original: bool) -> str:
+        first = human_bytes(summary.bytes)
+        if summary.viewable:
+            first = f"{summary.dimensions()} · {summary.format} · {first}"
+        if is_original:
+            second = "EXIF-rotated for display" if summary.rotated_by_exif else "original"
+        elif summary.viewable:
+            second = saving_text(summary.bytes, self.original_summary.bytes)
+        else:
+            second = ""
+        return f"{first}\n{second}"
+
+    def _rows(self) -> list[tuple[str, str, str, str, str]]:
+        rows = [self._row("original", self.original_summary, "—")]
+        for name, summary in self.summaries.items():
+            versus = saving_text(summary.bytes, len(self.original)) if summary.viewable else "—"
+            rows.append(self._row(name, summary, versus))
+        return rows
+
+    @staticmethod
+    def _row(name: str, summary: ImageSummary, versus: str) -> tuple[str, str, str, str, str]:
+        dimensions = summary.dimensions() if summary.viewable else f"cannot show: {summary.problem}"
+        return (name, dimensions, summary.format or "–", human_bytes(summary.bytes), versus)
+
+    # -- static display ------------------------------------------------------------------
+    def figure(self) -> Figure:
+        """The matplotlib figure: the original first, then each output, all captioned."""
+        panels = [self._panel("original", _ORIGINAL, is_original=True)]
+        panels += [self._panel(name, name, is_original=False) for name in self.outputs]
+        return build_figure(panels, title=self.title, columns=self.columns)
+
+    def _panel(self, label: str, key: str, *, is_original: bool) -> Panel:
+        image, summary = self._previews[key]
+        return Panel(label, image, self._caption(summary, is_original=is_original), summary.problem)
+
+    @functools.cached_property
+    def png(self) -> bytes:
+        """The figure as PNG bytes."""
+        return figure_png(self.figure())
+
+    def _repr_html_(self) -> str:
+        # Only HTML (no _repr_png_): Jupyter saves every representation an object offers, and
+        # the figure would then be stored in the notebook twice.
+        heading = f"<strong>{html.escape(self.title)}</strong>" if self.title else ""
+        alt = "; ".join(" ".join(row[:4]) for row in self._rows())
+        return (
+            f"<figure style='margin:0'>{heading}{png_img_tag(self.png, alt)}"
+            f"<figcaption>{html_table(_HEADERS, self._rows())}</figcaption></figure>"
+        )
+
+    def __repr__(self) -> str:
+        lines = [f"Comparison{f' {self.title!r}' if self.title else ''}:"]
+        lines += [f"  {' | '.join(row)}" for row in self._rows()]
+        return "\n".join(lines)
+
+    # -- live display --------------------------------------------------------------------
+    def widget(self) -> Any:
+        """An ipywidgets view for a live kernel: the original on the left, and on the right the
+        output picked with the toggle buttons. Needs a running kernel; exports show nothing."""
+        import ipywidgets as widgets
+
+        def view(key: str, label: str, *, is_original: bool) -> tuple[Any, Any]:
+            image, summary = self._previews[key]
+            caption = html.escape(self._caption(summary, is_original=is_original)).replace(
+                "\n", "<br>"
+            )
+            text = widgets.HTML(f"<b>{html.escape(label)}</b><br><small>{caption}</small>")
+            if image is None:
+                picture = widgets.HTML(f"<i>cannot show: {html.escape(summary.problem or '')}</i>")
+            else:
+                value, fmt = display_bytes(image)
+                picture = widgets.Image(value=value, format=fmt, layout={"max_width": "100%"})
+            return text, picture
+
+        left = widgets.VBox(list(view(_ORIGINAL, "original", is_original=True)))
+        if not self.outputs:
+            return widgets.VBox([left])
+        views = {name: view(name, name, is_original=False) for name in self.outputs}
+        first = next(iter(views))
+        right = widgets.VBox(list(views[first]))
+        toggle = widgets.ToggleButtons(options=list(views), value=first, description="Output:")
+
+        def show(change: dict[str, Any]) -> None:
+            right.children = views[change["new"]]
+
+        toggle.observe(show, names="value")
+        left.layout = widgets.Layout(width="50%")
+        right.layout = widgets.Layout(width="50%")
+        children = [toggle, widgets.HBox([left, right])]
+        if self.title:
+            children.insert(0, widgets.HTML(f"<strong>{html.escape(self.title)}</strong>"))
+        return widgets.VBox(children)
+
+
+def compare(
+    original: ImageSource,
+    outputs: Mapping[str, ImageSource],
+    title: str | None = None,
+    *,
+    columns: int = 4,
+) -> Comparison:
+    """Show an original beside each output with dimensions, format, size and % saved.
+
+    `original` and each output may be bytes, a file path, or anything with a `.data`
+    attribute (the imaging core's RenderedImage), so `compare(photo, resize_for_web(photo))`
+    works directly.
+    """
+    return Comparison(
+        read_bytes(original),
+        {str(name): read_bytes(source) for name, source in outputs.items()},
+        title,
+        columns=columns,
+    )
