@@ -1,0 +1,31 @@
+"""Diagrams of Step Functions state machines, drawn in pure Python.
+
+    from workshop_lib.graph import StateMachineGraph, StateStatus
+    graph = StateMachineGraph(definition, title="Image pipeline")
+    graph                                        # shows itself in a notebook
+    graph.with_overlay({"ValidateImage": StateStatus.SUCCEEDED, "Resize": "FAILED"})
+    graph.save("pipeline.svg")                   # or .png through matplotlib
+
+The output is one self-contained SVG: no JavaScript, no web fonts, nothing from the internet.
+"""
+
+from __future__ import annotations
+
+from ._definition import DefinitionError, GraphError
+from ._graph import StateMachineGraph, render_svg
+from ._layout import EDGE_KINDS, EdgePath, Layout, NodeBox
+from ._overlay import OverlayError, StateOverlay, StateStatus
+
+__all__ = [
+    "EDGE_KINDS",
+    "DefinitionError",
+    "EdgePath",
+    "GraphError",
+    "Layout",
+    "NodeBox",
+    "OverlayError",
+    "StateMachineGraph",
+    "StateOverlay",
+    "StateStatus",
+    "render_svg",
+]
