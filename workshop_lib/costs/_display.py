@@ -1,0 +1,74 @@
+"""Money formatting and small static HTML/text tables shared by the result objects.
+
+Everything here renders to plain HTML (no JavaScript, nothing fetched), so it survives an HTML
+export of a notebook.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Iterable, Sequence
+
+
+def usd(amount: float) -> str:
+    """Dollars with enough decimals to show tiny per-request amounts (`$0.0000208`)."""
+    if amount == 0:
+        return "$0.00"
+    if abs(amount) >= 0.01:
+        return f"${amount:,.2f}"
+    decimals = min(12, 2 - math.floor(math.log10(abs(amount))))  # three significant digits
+    return f"${amount:,.{decimals}f}"
+
+
+def number(value: float) -> str:
+    """A count or quantity, with thousands separators and no noise decimals."""
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    if abs(value) >= 100:
+        return f"{value:,.1f}"
+    return f"{value:,.4g}"
+
+
+def html_table(
+    headers: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    *,
+    caption: str = "",
+    footer: Sequence[object] | None = None,
+) -> str:
+    """A plain HTML table; cells are escaped text."""
+    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in headers)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows
+    )
+    foot = ""
+    if footer is not None:
+        cells = "".join(f"<th>{html.escape(str(c))}</th>" for c in footer)
+        foot = f"<tfoot><tr>{cells}</tr></tfoot>"
+    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody>{foot}</table>"
+
+
+def html_block(title: str, *parts: str, notes: Sequence[str] = ()) -> str:
+    """A titled block of already-rendered parts followed by escaped notes."""
+    note_html = "".join(f"<li>{html.escape(n)}</li>" for n in notes)
+    notes_part = f"<ul style='font-size:smaller'>{note_html}</ul>" if note_html else ""
+    return f"<div><strong>{html.escape(title)}</strong>{''.join(parts)}{notes_part}</div>"
+
+
+def text_table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """A fixed-width text table for `__str__` and the command line."""
+    cells = [[str(h) for h in headers]] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    lines = []
+    for index, row in enumerate(cells):
+        lines.append(
+            "  ".join(
+                cell.ljust(width) if i == 0 else cell.rjust(width)
+                for i, (cell, width) in enumerate(zip(row, widths, strict=True))
+            ).rstrip()
+        )
+        if index == 0:
+            lines.append("  ".join("-" * width for width in widths))
+    return "\n".join(lines)

@@ -1,0 +1,228 @@
+"""What a simulated Auto Scaling run produced: per-step records, instances, costs, displays."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..costs._display import html_block, html_table, number, text_table, usd
+from ..costs._plotting import new_figure
+from ._fleet import ON_DEMAND, InstanceLife
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """One time step. Instance counts are taken at the start of the step."""
+
+    time_s: float
+    traffic_rps: float
+    on_demand: int
+    """On-Demand instances past warm-up."""
+    spot: int
+    """Spot instances past warm-up."""
+    warming: int
+    interrupting: int
+    """Spot instances that received their two-minute notice and are still running."""
+    desired: int
+    capacity_rps: float
+    """Requests per second the warmed instances could serve, averaged over the step."""
+    cpu_percent: float | None
+    """Average CPU of the warmed instances (None: no warmed instance, no metric)."""
+    arrived: float
+    served: float
+    dropped: float
+    queue_depth: float
+    oldest_message_age_s: float
+    waiting_to_send: float
+    """Messages producers could not send yet because the queue's send limit was reached."""
+    cost: float
+    cost_per_hour: float
+
+
+@dataclass(frozen=True)
+class Interruption:
+    """A Spot interruption notice and what the group did about it."""
+
+    notice_s: float
+    instance_id: int | None
+    """None when no Spot instance was running to interrupt."""
+    replacement_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ScalingResult:
+    """The outcome of `simulate_auto_scaling`."""
+
+    step_s: float
+    instance_type: str
+    min_size: int
+    max_size: int
+    target_cpu: float
+    on_demand_price: float
+    spot_price: float
+    uses_queue: bool
+    steps: tuple[StepRecord, ...]
+    instances: tuple[InstanceLife, ...]
+    interruptions: tuple[Interruption, ...]
+
+    @property
+    def duration_s(self) -> float:
+        return len(self.steps) * self.step_s
+
+    def series(self, name: str) -> list[Any]:
+        """One field of every step, e.g. `result.series("cpu_percent")`."""
+        return [getattr(step, name) for step in self.steps]
+
+    # Totals ------------------------------------------------------------------------------------
+
+    @property
+    def total_requests(self) -> float:
+        return sum(s.arrived for s in self.steps)
+
+    @property
+    def total_served(self) -> float:
+        return sum(s.served for s in self.steps)
+
+    @property
+    def total_dropped(self) -> float:
+        return sum(s.dropped for s in self.steps)
+
+    @property
+    def backlog_at_end(self) -> float:
+        """Requests still queued or waiting to be sent when the simulation ended."""
+        last = self.steps[-1] if self.steps else None
+        return (last.queue_depth + last.waiting_to_send) if last else 0.0
+
+    @property
+    def total_cost(self) -> float:
+        return sum(s.cost for s in self.steps)
+
+    @property
+    def on_demand_baseline_cost(self) -> float:
+        """The same instance-seconds, all billed at the On-Demand price."""
+        seconds = sum(i.seconds_alive(0.0, self.duration_s) for i in self.instances)
+        return seconds * self.on_demand_price / 3600
+
+    @property
+    def max_size_fleet_cost(self) -> float:
+        """A fixed On-Demand fleet of `max_size` instances for the whole run, for comparison."""
+        return self.max_size * self.duration_s * self.on_demand_price / 3600
+
+    @property
+    def peak_instances(self) -> int:
+        return max((s.on_demand + s.spot + s.warming for s in self.steps), default=0)
+
+    # Display -----------------------------------------------------------------------------------
+
+    def _rows(self) -> list[tuple[str, str]]:
+        launched_spot = sum(1 for i in self.instances if i.market != ON_DEMAND)
+        fallbacks = sum(1 for i in self.instances if i.fallback)
+        hit = [i for i in self.interruptions if i.instance_id is not None]
+        replaced = sum(1 for i in hit if i.replacement_id is not None)
+        rows = [
+            ("requests", number(round(self.total_requests))),
+            ("served", number(round(self.total_served))),
+            ("dropped", number(round(self.total_dropped))),
+        ]
+        if self.uses_queue:
+            rows.append(("still queued at the end", number(round(self.backlog_at_end))))
+            rows.append(
+                (
+                    "oldest message age (max)",
+                    f"{max(self.series('oldest_message_age_s'), default=0):,.0f} s",
+                )
+            )
+        rows += [
+            ("peak instances", str(self.peak_instances)),
+            ("instances launched (Spot)", f"{len(self.instances)} ({launched_spot})"),
+            ("Spot interruptions (replaced)", f"{len(hit)} ({replaced})"),
+            ("On-Demand launched for lack of Spot", str(fallbacks)),
+            ("cost", usd(self.total_cost)),
+            ("same instance-hours all On-Demand", usd(self.on_demand_baseline_cost)),
+            (f"fixed fleet of {self.max_size} On-Demand", usd(self.max_size_fleet_cost)),
+        ]
+        return rows
+
+    def _title(self) -> str:
+        hours = self.duration_s / 3600
+        return (
+            f"Auto Scaling group of {self.instance_type} ({self.min_size}-{self.max_size} "
+            f"instances, CPU target {self.target_cpu:g}%) over {hours:.1f} h"
+        )
+
+    def _notes(self) -> list[str]:
+        return [
+            "A teaching model, not AWS's algorithm: target tracking on average CPU, "
+            "warming instances serve nothing and are left out of the metric.",
+            f"Prices: On-Demand {usd(self.on_demand_price)}/h, Spot {usd(self.spot_price)}/h "
+            "(an illustrative Spot price, see load_prices()).",
+        ]
+
+    def __str__(self) -> str:
+        return f"{self._title()}\n{text_table(('', ''), self._rows())}\n" + "\n".join(self._notes())
+
+    def _repr_html_(self) -> str:
+        return html_block(self._title(), html_table(("", ""), self._rows()), notes=self._notes())
+
+    def plot(self) -> Any:
+        """Traffic and capacity, instances, CPU, queue (or drops) and cost per hour."""
+        figure, axes = new_figure(5, height=2.2, sharex=True)
+        minutes = [s.time_s / 60 for s in self.steps]
+        load, fleet, cpu, backlog, money = axes
+
+        load.plot(minutes, self.series("traffic_rps"), label="traffic", color="black")
+        load.plot(minutes, self.series("capacity_rps"), label="capacity", color="#4053D6")
+        load.plot(
+            minutes,
+            [s.served / self.step_s for s in self.steps],
+            label="served",
+            color="#2BD62E",
+            linestyle="--",
+        )
+        load.set_ylabel("requests/s")
+        load.set_title(self._title(), fontsize="medium")
+        load.legend(fontsize="small", loc="upper right")
+
+        fleet.stackplot(
+            minutes,
+            self.series("on_demand"),
+            self.series("spot"),
+            self.series("warming"),
+            labels=["On-Demand", "Spot", "warming"],
+            colors=["#4053D6", "#FF9900", "#DDDDDD"],
+            step="post",
+        )
+        fleet.axhline(self.min_size, color="grey", linestyle=":")
+        fleet.axhline(self.max_size, color="grey", linestyle=":")
+        for interruption in self.interruptions:
+            if interruption.instance_id is not None:
+                fleet.axvline(interruption.notice_s / 60, color="#DE322F", linewidth=0.8)
+        fleet.set_ylabel("instances")
+        fleet.legend(fontsize="small", loc="upper right")
+
+        cpu.plot(
+            minutes,
+            [c if c is not None else float("nan") for c in self.series("cpu_percent")],
+            color="#E7157B",
+        )
+        cpu.axhline(self.target_cpu, color="grey", linestyle="--")
+        cpu.set_ylim(0, 105)
+        cpu.set_ylabel("CPU %")
+
+        if self.uses_queue:
+            backlog.plot(minutes, self.series("queue_depth"), color="#3F8624", label="queue depth")
+            backlog.set_ylabel("messages")
+            age = backlog.twinx()
+            age.plot(
+                minutes, self.series("oldest_message_age_s"), color="#FFA500", label="oldest age"
+            )
+            age.set_ylabel("oldest (s)")
+        else:
+            backlog.bar(minutes, self.series("dropped"), width=self.step_s / 60, color="#DE322F")
+            backlog.set_ylabel("dropped")
+
+        money.step(minutes, self.series("cost_per_hour"), where="post", color="#3F8624")
+        money.set_ylabel("USD/hour")
+        money.set_xlabel("time (minutes)")
+        figure.tight_layout()
+        return figure
