@@ -11,9 +11,16 @@ Names are imported lazily, so the `workshop` command and the local cloud start q
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import Any
 
 __version__ = "0.1.0"
+
+# jsonschema (used by moto's CloudFormation and by aws-sam-translator) imports rfc3987_syntax
+# when it is installed (Jupyter pulls it in), only to check "iri" string formats, which nothing
+# here uses; importing it compiles dozens of grammars and costs seconds. Skip it.
+if "rfc3987_syntax" not in sys.modules:
+    sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]
 
 _EXPORTS = {
     "connect": "workshop_lib.connection",

@@ -14,6 +14,11 @@ gap against plain moto, so it fails (and tells us to drop a patch) when upstream
    Functions as `Lambda.Unknown`, as AWS documents, instead of moto's generic "Exception".
 6. The Step Functions interpreter reuses its clients, and calls Lambda in process.
 7. moto's dispatcher stops listing its own package directory on every request.
+8. CloudFormation state machines: DefinitionSubstitutions (what SAM templates use), an inline
+   Definition, the type (STANDARD/EXPRESS) and logging are honoured, and the machine is created
+   where executions run (moto puts CloudFormation's in a backend that cannot execute).
+9. CloudFormation buckets: NotificationConfiguration (S3 -> Lambda/SQS/SNS, with prefix and
+   suffix filters) and VersioningConfiguration are applied.
 """
 
 from __future__ import annotations
@@ -47,6 +52,8 @@ def apply(runtime: LambdaRuntime, settings: Settings, port: int) -> None:
     _name_sandbox_errors_like_aws()
     _reuse_interpreter_clients(port)
     _cache_service_list()
+    _state_machines_from_cloudformation()
+    _buckets_from_cloudformation()
 
 
 # -- 1. Lambda --------------------------------------------------------------------------------
@@ -368,3 +375,176 @@ def _cache_service_list() -> None:
     # service; the list never changes while the server runs.
     modules = tuple(backends.list_of_moto_modules())
     backends.list_of_moto_modules = lambda: modules
+
+
+# -- 8. CloudFormation state machines --------------------------------------------------------------
+
+
+def state_machine_definition(properties: dict[str, Any]) -> str:
+    """The definition CloudFormation would create: inline or string, substitutions applied."""
+    definition = properties.get("DefinitionString") or properties.get("Definition") or ""
+    if not isinstance(definition, str):
+        definition = json.dumps(definition)
+    for name, value in (properties.get("DefinitionSubstitutions") or {}).items():
+        definition = definition.replace("${" + name + "}", str(value))
+    return definition
+
+
+def _state_machines_from_cloudformation() -> None:
+    from moto.stepfunctions import models
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+    from moto.utilities.tagging_service import TaggingService
+
+    def backend(account_id: str, region_name: str) -> Any:
+        return stepfunctions_parser_backends[account_id][region_name]
+
+    def options(properties: dict[str, Any]) -> dict[str, Any]:
+        chosen: dict[str, Any] = {}
+        if properties.get("StateMachineType"):
+            chosen["sm_type"] = properties["StateMachineType"]
+        for source, target in (
+            ("LoggingConfiguration", "loggingConfiguration"),
+            ("TracingConfiguration", "tracingConfiguration"),
+        ):
+            if properties.get(source):
+                chosen[target] = _lower_first_keys(properties[source])
+        return chosen
+
+    def tags(properties: dict[str, Any]) -> list[dict[str, str]]:
+        raw = properties.get("Tags") or []
+        flat = TaggingService().flatten_tag_list(raw) if isinstance(raw, list) else dict(raw)
+        return [{"key": k, "value": v} for k, v in flat.items()]
+
+    def create(
+        cls: Any,
+        resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> Any:
+        properties = cloudformation_json["Properties"]
+        return backend(account_id, region_name).create_state_machine(
+            properties.get("StateMachineName", resource_name),
+            state_machine_definition(properties),
+            properties.get("RoleArn", ""),
+            tags=tags(properties),
+            **options(properties),
+        )
+
+    def delete(
+        cls: Any, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
+    ) -> None:
+        backend(account_id, region_name).delete_state_machine(resource_name)
+
+    def update(
+        cls: Any,
+        original_resource: Any,
+        new_resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+    ) -> Any:
+        properties = cloudformation_json.get("Properties", {})
+        chosen = backend(account_id, region_name)
+        updates = options(properties)
+        return chosen.update_state_machine(
+            original_resource.arn,
+            definition=state_machine_definition(properties),
+            role_arn=properties.get("RoleArn"),
+            logging_configuration=updates.get("loggingConfiguration"),
+            tracing_configuration=updates.get("tracingConfiguration"),
+        )
+
+    models.StateMachine.create_from_cloudformation_json = classmethod(create)
+    models.StateMachine.delete_from_cloudformation_json = classmethod(delete)
+    models.StateMachine.update_from_cloudformation_json = classmethod(update)
+
+
+def _lower_first_keys(value: Any) -> Any:
+    """CloudFormation spells API fields with a capital (Level, Destinations): lower them."""
+    if isinstance(value, dict):
+        return {k[:1].lower() + k[1:]: _lower_first_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_lower_first_keys(v) for v in value]
+    return value
+
+
+# -- 9. CloudFormation buckets ---------------------------------------------------------------------
+
+
+def bucket_notifications(configuration: dict[str, Any]) -> dict[str, Any]:
+    """CloudFormation's NotificationConfiguration in the shape moto's S3 backend stores."""
+    kinds = (
+        ("LambdaConfigurations", "CloudFunctionConfiguration", "Function", "CloudFunction"),
+        ("QueueConfigurations", "QueueConfiguration", "Queue", "Queue"),
+        ("TopicConfigurations", "TopicConfiguration", "Topic", "Topic"),
+    )
+    converted: dict[str, Any] = {}
+    for cfn_name, api_name, cfn_target, api_target in kinds:
+        entries = []
+        for index, entry in enumerate(configuration.get(cfn_name) or []):
+            item: dict[str, Any] = {
+                "Id": entry.get("Id", f"{api_name}-{index}"),
+                api_target: entry[cfn_target],
+                "Event": [entry["Event"]],
+            }
+            rules = (entry.get("Filter") or {}).get("S3Key", {}).get("Rules")
+            if rules:
+                item["Filter"] = {
+                    "S3Key": {
+                        "FilterRule": [
+                            {"Name": rule["Name"], "Value": rule["Value"]} for rule in rules
+                        ]
+                    }
+                }
+            entries.append(item)
+        if entries:
+            converted[api_name] = entries
+    return converted
+
+
+def _buckets_from_cloudformation() -> None:
+    from moto.s3 import models
+
+    original_create = models.FakeBucket.create_from_cloudformation_json.__func__
+    original_update = models.FakeBucket.update_from_cloudformation_json.__func__
+
+    def apply(bucket: Any, properties: dict[str, Any]) -> None:
+        versioning = (properties.get("VersioningConfiguration") or {}).get("Status")
+        if versioning:
+            bucket.versioning_status = versioning
+        notifications = properties.get("NotificationConfiguration")
+        if notifications is not None:
+            bucket.set_notification_configuration(bucket_notifications(notifications))
+
+    def create(
+        cls: Any,
+        resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> Any:
+        bucket = original_create(
+            cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+        )
+        apply(bucket, cloudformation_json.get("Properties", {}))
+        return bucket
+
+    def update(
+        cls: Any,
+        original_resource: Any,
+        new_resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+    ) -> Any:
+        bucket = original_update(
+            cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
+        )
+        apply(bucket, cloudformation_json.get("Properties", {}))
+        return bucket
+
+    models.FakeBucket.create_from_cloudformation_json = classmethod(create)
+    models.FakeBucket.update_from_cloudformation_json = classmethod(update)

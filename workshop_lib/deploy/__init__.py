@@ -1,0 +1,22 @@
+"""Deploying the applications in infra/ from their SAM templates, offline or to AWS.
+
+Offline, aws-sam-translator (the library inside the SAM CLI) turns the SAM template into
+CloudFormation, and the local cloud's CloudFormation creates the stack. In aws mode the very
+same template goes to your account's CloudFormation.
+"""
+
+from ._apps import App, resolve_app
+from ._deploy import DestroyReport, build_template, deploy, destroy, empty_bucket, outputs
+from ._stack import Stack
+
+__all__ = [
+    "App",
+    "DestroyReport",
+    "Stack",
+    "build_template",
+    "deploy",
+    "destroy",
+    "empty_bucket",
+    "outputs",
+    "resolve_app",
+]

@@ -1,0 +1,74 @@
+"""`workshop deploy APP` and `workshop destroy APP`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+
+from .. import constants as C
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    deploy = subparsers.add_parser(
+        "deploy",
+        help="deploy an app from infra/ (santa, images) in the current mode",
+        description="Package, translate and deploy an application's SAM template.",
+    )
+    deploy.add_argument("app", help="santa, images, or a folder with a template.yaml")
+    deploy.add_argument("--json", action="store_true", help="print the outputs as JSON")
+    deploy.add_argument(
+        "--parameter",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a template parameter (repeatable)",
+    )
+    _mode_option(deploy)
+    deploy.set_defaults(func=_deploy)
+
+    destroy = subparsers.add_parser(
+        "destroy",
+        help="remove an app and everything it created (buckets emptied first)",
+    )
+    destroy.add_argument("app")
+    _mode_option(destroy)
+    destroy.set_defaults(func=_destroy)
+
+
+def _mode_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--mode",
+        choices=C.MODES,
+        default=None,
+        help=f"offline or aws (default: ${C.ENV_MODE} or offline)",
+    )
+
+
+def _apply_mode(args: argparse.Namespace) -> None:
+    if args.mode:
+        os.environ[C.ENV_MODE] = args.mode
+    from .. import clients
+
+    if clients.resolve_mode() == C.MODE_OFFLINE:
+        from ..cloud import require_running
+
+        require_running()
+
+
+def _deploy(args: argparse.Namespace) -> int:
+    _apply_mode(args)
+    from ._deploy import deploy
+
+    parameters = dict(item.split("=", 1) for item in args.parameter)
+    stack = deploy(args.app, parameters=parameters or None)
+    print(json.dumps(stack.outputs, indent=2) if args.json else stack)
+    return 0
+
+
+def _destroy(args: argparse.Namespace) -> int:
+    _apply_mode(args)
+    from ._deploy import destroy
+
+    print(destroy(args.app))
+    return 0

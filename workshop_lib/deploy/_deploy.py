@@ -1,0 +1,102 @@
+"""`deploy(app)` and `destroy(app)`: the same steps offline and in a real account."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import clients
+from ._apps import App, resolve_app
+from ._artifacts import upload_artifact
+from ._stack import Stack, create_or_update, delete, describe
+from ._template import load_template, package, translate
+
+
+def build_template(app: App, *, parameters: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Package the app's code to the artifacts bucket and translate its SAM template."""
+    sam = load_template(app.template)
+    packaged = package(sam, app.directory, upload_artifact, prefix=app.name)
+    region = clients.client("s3").meta.region_name
+    return translate(packaged, region=region, parameters=parameters)
+
+
+def deploy(name: str, *, parameters: dict[str, str] | None = None) -> Stack:
+    """Deploy (or update) an application from infra/ and return its stack and outputs."""
+    app = resolve_app(name)
+    template = build_template(app, parameters=parameters)
+    if parameters:
+        template.setdefault("Parameters", {})
+        for key, value in parameters.items():
+            if key in template["Parameters"]:
+                template["Parameters"][key]["Default"] = value
+    return create_or_update(app.stack_name, template)
+
+
+def outputs(name: str) -> dict[str, str]:
+    """The outputs of a deployed application (empty if it is not deployed)."""
+    stack = describe(resolve_app(name).stack_name)
+    return dict(stack.outputs) if stack else {}
+
+
+@dataclass(frozen=True)
+class DestroyReport:
+    stack: str
+    existed: bool
+    emptied_buckets: dict[str, int] = field(default_factory=dict)
+    deleted_log_groups: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        if not self.existed:
+            return f"{self.stack} was not deployed; nothing to remove."
+        lines = [f"Removed {self.stack}."]
+        for bucket, count in self.emptied_buckets.items():
+            lines.append(f"  emptied bucket {bucket} ({count} object versions)")
+        for group in self.deleted_log_groups:
+            lines.append(f"  deleted log group {group}")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        return "<pre>" + html.escape(str(self)) + "</pre>"
+
+
+def destroy(name: str) -> DestroyReport:
+    """Remove everything the application created: buckets (emptied first), stack, log groups."""
+    app = resolve_app(name)
+    stack = describe(app.stack_name)
+    if stack is None:
+        return DestroyReport(app.stack_name, existed=False)
+    emptied = {bucket: empty_bucket(bucket) for bucket in stack.physical_ids("AWS::S3::Bucket")}
+    groups = [f"/aws/lambda/{fn}" for fn in stack.physical_ids("AWS::Lambda::Function")]
+    delete(app.stack_name)
+    deleted = [group for group in groups if _delete_log_group(group)]
+    return DestroyReport(app.stack_name, True, emptied, deleted)
+
+
+def empty_bucket(bucket: str) -> int:
+    """Delete every object version and delete marker (CloudFormation won't delete full buckets)."""
+    s3 = clients.client("s3")
+    removed = 0
+    try:
+        pages = s3.get_paginator("list_object_versions").paginate(Bucket=bucket)
+        for page in pages:
+            doomed = [
+                {"Key": item["Key"], "VersionId": item["VersionId"]}
+                for item in page.get("Versions", []) + page.get("DeleteMarkers", [])
+            ]
+            for start in range(0, len(doomed), 1000):
+                batch = doomed[start : start + 1000]
+                s3.delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True})
+                removed += len(batch)
+    except s3.exceptions.NoSuchBucket:
+        return 0
+    return removed
+
+
+def _delete_log_group(group: str) -> bool:
+    logs = clients.client("logs")
+    try:
+        logs.delete_log_group(logGroupName=group)
+    except logs.exceptions.ResourceNotFoundException:
+        return False
+    return True
