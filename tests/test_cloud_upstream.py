@@ -104,3 +104,19 @@ def test_gap_7_dispatcher_lists_the_package_directory_per_request():
     assert "backends.list_of_moto_modules()" in inspect.getsource(
         werkzeug_app.DomainDispatcherApplication.get_backend_for_host
     )
+
+
+def test_gap_8_cloudformation_state_machines_ignore_substitutions():
+    from moto.stepfunctions.models import StateMachine
+
+    source = inspect.getsource(StateMachine.create_from_cloudformation_json)
+    assert "DefinitionSubstitutions" not in source
+    assert "stepfunctions_backends[" in source  # not the backend that executes
+
+
+def test_gap_9_cloudformation_buckets_ignore_notifications_and_versioning():
+    from moto.s3.models import FakeBucket
+
+    source = inspect.getsource(FakeBucket.create_from_cloudformation_json)
+    assert "NotificationConfiguration" not in source
+    assert "VersioningConfiguration" not in source
