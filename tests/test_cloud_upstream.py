@@ -120,3 +120,25 @@ def test_gap_9_cloudformation_buckets_ignore_notifications_and_versioning():
     source = inspect.getsource(FakeBucket.create_from_cloudformation_json)
     assert "NotificationConfiguration" not in source
     assert "VersioningConfiguration" not in source
+
+
+def test_gap_10_execution_logging_session_is_never_created():
+    from moto.stepfunctions.parser import models
+
+    assert "cloud_watch_logging_session=None" in inspect.getsource(
+        models.StepFunctionsParserBackend.start_execution
+    )
+
+
+def test_gap_11_no_start_sync_execution():
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    assert "start_sync_execution" not in vars(StepFunctionResponse)
+
+
+def test_gap_12_no_lambda_or_step_functions_metrics():
+    from moto.awslambda import models as lambda_models
+    from moto.stepfunctions.parser.backend import execution
+
+    assert "put_metric_data" not in inspect.getsource(lambda_models)
+    assert "put_metric_data" not in inspect.getsource(execution)

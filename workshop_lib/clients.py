@@ -187,6 +187,9 @@ def _build_client(target: Target, service: str) -> BaseClient:
     if target.offline:
         config = Config(
             connect_timeout=3,
+            # Some APIs put a prefix before the host (StartSyncExecution calls "sync-states...");
+            # the local cloud's address is an IP, which must stay as it is.
+            inject_host_prefix=False,
             retries={"max_attempts": 2, "mode": "standard"},
             s3={"addressing_style": "path"},
             **options,

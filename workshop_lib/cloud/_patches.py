@@ -19,12 +19,18 @@ gap against plain moto, so it fails (and tells us to drop a patch) when upstream
    where executions run (moto puts CloudFormation's in a backend that cannot execute).
 9. CloudFormation buckets: NotificationConfiguration (S3 -> Lambda/SQS/SNS, with prefix and
    suffix filters) and VersioningConfiguration are applied.
+10. Executions of a state machine with a LoggingConfiguration write their history to its
+    CloudWatch Logs group (the only history Express workflows have on AWS).
+11. StartSyncExecution exists (Express workflows), with AWS's billing details.
+12. Lambda and Step Functions publish their standard CloudWatch metrics.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
+import logging
 import threading
 import time
 import uuid
@@ -54,6 +60,9 @@ def apply(runtime: LambdaRuntime, settings: Settings, port: int) -> None:
     _cache_service_list()
     _state_machines_from_cloudformation()
     _buckets_from_cloudformation()
+    _log_executions_to_cloudwatch()
+    _start_sync_execution()
+    _publish_metrics(runtime)
 
 
 # -- 1. Lambda --------------------------------------------------------------------------------
@@ -126,10 +135,20 @@ def _run_lambda_code(runtime: LambdaRuntime) -> None:
         try:
             outcome = runtime.invoke(spec, event, client_context=client_context)
         except ThrottledError as error:
+            publish_metrics(
+                spec.account_id,
+                spec.region,
+                "AWS/Lambda",
+                [("Throttles", 1, "Count")],
+                {"FunctionName": spec.name},
+            )
             raise TooManyRequests(str(error)) from None
         if outcome.failed:
             response_headers["x-amz-function-error"] = "Unhandled"
         response_headers["x-amz-executed-version"] = spec.version
+        if outcome.cpu_ms is not None:
+            # Local extra (AWS has no such header): power tuning's offline model uses it.
+            response_headers["x-workshop-cpu-ms"] = f"{outcome.cpu_ms:.3f}"
         response_headers["x-amz-log-result"] = base64.b64encode(
             outcome.log_tail().encode("utf-8")
         ).decode("ascii")
@@ -548,3 +567,249 @@ def _buckets_from_cloudformation() -> None:
 
     models.FakeBucket.create_from_cloudformation_json = classmethod(create)
     models.FakeBucket.update_from_cloudformation_json = classmethod(update)
+
+
+# -- 10. execution logging ----------------------------------------------------------------------
+
+
+class ExecutionLogSession:
+    """Writes an execution's history events to CloudWatch Logs in AWS's format.
+
+    moto ships a logging session it never switches on, and whose publishing fails; this one
+    takes its place. Each record is JSON: id, previous_event_id, event_timestamp (epoch ms as a
+    string), type, execution_arn and details, as AWS documents for Express workflows.
+    """
+
+    def __init__(self, execution_arn: str, state_machine_name: str, configuration: Any) -> None:
+        import datetime
+
+        self.execution_arn = execution_arn
+        self.configuration = configuration
+        day = datetime.datetime.now(tz=datetime.UTC).strftime("%Y-%m-%d-%H-%M")
+        self.stream = f"states/{state_machine_name}/{day}/{execution_arn.rsplit(':', 1)[-1]}"
+
+    def log_level_filter(self, history_event_type: Any) -> bool:
+        from moto.stepfunctions.parser.asl.eval.event.logging import is_logging_enabled_for
+
+        return is_logging_enabled_for(
+            log_level=self.configuration.log_level, history_event_type=history_event_type
+        )
+
+    def publish_history_log(self, history_log: dict[str, Any]) -> None:
+        import datetime
+
+        from moto.logs.models import logs_backends
+
+        stamp = history_log["event_timestamp"]
+        if isinstance(stamp, str):
+            stamp = datetime.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        millis = int(stamp.timestamp() * 1000)
+        record = dict(history_log)
+        record["event_timestamp"] = str(millis)
+        record["type"] = getattr(record["type"], "value", str(record["type"]))
+        backend = logs_backends[self.configuration.log_account_id][self.configuration.log_region]
+        group = self.configuration.log_group_name
+        with contextlib.suppress(Exception):  # logging must never fail the execution
+            backend.ensure_log_stream(group, self.stream)
+            backend.put_log_events(
+                group, self.stream, [{"timestamp": millis, "message": json.dumps(record)}]
+            )
+
+
+def _log_executions_to_cloudwatch() -> None:
+    from moto.stepfunctions.parser.asl.eval.event.logging import CloudWatchLoggingConfiguration
+    from moto.stepfunctions.parser.backend import execution as execution_module
+
+    original_init = execution_module.Execution.__init__
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        original_init(self, *args, **kwargs)
+        configuration = dict(getattr(self.state_machine, "loggingConfiguration", None) or {})
+        configuration.setdefault("includeExecutionData", False)
+        try:
+            logging_config = CloudWatchLoggingConfiguration.from_logging_configuration(
+                state_machine_arn=self.state_machine.arn, logging_configuration=configuration
+            )
+        except (KeyError, ValueError, IndexError):
+            logging_config = None
+        self._cloud_watch_logging_session = (
+            ExecutionLogSession(self.exec_arn, self.state_machine.name, logging_config)
+            if logging_config is not None
+            else None
+        )
+
+    execution_module.Execution.__init__ = init
+
+
+# -- 11. StartSyncExecution ---------------------------------------------------------------------
+
+
+def start_sync_execution(
+    backend: Any, state_machine_arn: str, name: str | None, execution_input: str | None
+) -> dict[str, Any]:
+    """Run an Express execution to the end and answer like AWS's StartSyncExecution."""
+    import copy
+    import datetime
+    import math
+
+    from moto.core.exceptions import JsonRESTError
+    from moto.stepfunctions.parser.backend.execution import SyncExecution
+
+    state_machine = backend.describe_state_machine(state_machine_arn)
+    # moto keeps the real type in `type` (its `sm_type` always says STANDARD).
+    if str(getattr(state_machine, "type", "STANDARD")).upper() != "EXPRESS":
+        raise JsonRESTError(
+            "StateMachineTypeNotSupported",
+            "This operation is not supported by this type of state machine",
+        )
+    input_data = execution_input or "{}"
+    try:
+        json.loads(input_data)
+    except ValueError as error:
+        raise JsonRESTError("InvalidExecutionInput", str(error)) from None
+    clone = copy.deepcopy(
+        state_machine,
+        {id(state_machine.executions): [], id(state_machine.backend): state_machine.backend},
+    )
+    execution_name = name or str(uuid.uuid4())
+    arn = state_machine.arn.replace(":stateMachine:", ":express:") + (
+        f":{execution_name}:{uuid.uuid4()}"
+    )
+    execution = SyncExecution(
+        name=execution_name,
+        sm_type=clone.type,
+        role_arn=clone.roleArn,
+        exec_arn=arn,
+        account_id=backend.account_id,
+        region_name=backend.region_name,
+        state_machine=clone,
+        start_date=datetime.datetime.now(tz=datetime.UTC),
+        cloud_watch_logging_session=None,
+        input_data=input_data,
+        trace_header=None,
+        activity_store={},
+    )
+    execution.start()
+    output = dict(execution.to_start_sync_execution_output())
+    elapsed_ms = (output["stopDate"] - output["startDate"]).total_seconds() * 1000
+    # Express bills memory in 64 MB steps and duration in 100 ms steps.
+    output["billingDetails"] = {
+        "billedMemoryUsedInMB": 64,
+        "billedDurationInMilliseconds": max(100, math.ceil(elapsed_ms / 100) * 100),
+    }
+    return output
+
+
+def _start_sync_execution() -> None:
+    from moto.core.responses import ActionResult
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    def handler(self: Any) -> Any:
+        output = start_sync_execution(
+            self.stepfunction_backend,
+            self._get_param("stateMachineArn"),
+            self._get_param("name"),
+            self._get_param("input", if_none="{}"),
+        )
+        return ActionResult(output)
+
+    StepFunctionResponse.start_sync_execution = handler
+
+
+# -- 12. CloudWatch metrics ---------------------------------------------------------------------
+
+
+def publish_metrics(
+    account_id: str,
+    region: str,
+    namespace: str,
+    values: list[tuple[str, float, str]],
+    dimensions: dict[str, str],
+) -> None:
+    """Record metric values in the local CloudWatch, the way the AWS service would."""
+    import datetime
+
+    from moto.cloudwatch.models import cloudwatch_backends
+
+    # moto stores metric timestamps as naive UTC, like the ones its API parses.
+    now = datetime.datetime.now(tz=datetime.UTC).replace(tzinfo=None)
+    dimension_list = [{"Name": k, "Value": v} for k, v in dimensions.items()]
+    try:
+        cloudwatch_backends[account_id][region].put_metric_data(
+            namespace,
+            [
+                {
+                    "MetricName": name,
+                    "Value": float(value),
+                    "Unit": unit,
+                    "Timestamp": now,
+                    "Dimensions": dimension_list,
+                }
+                for name, value, unit in values
+            ],
+        )
+    except Exception:  # metrics must never break the call that produced them
+        logging.getLogger(__name__).warning(
+            "could not publish %s metrics", namespace, exc_info=True
+        )
+
+
+def _publish_metrics(runtime: LambdaRuntime) -> None:
+    from moto.stepfunctions.parser.backend import execution as execution_module
+
+    def lambda_metrics(spec: FunctionSpec, outcome: Any) -> None:
+        values = [
+            ("Invocations", 1, "Count"),
+            ("Duration", outcome.report.duration_ms, "Milliseconds"),
+            ("Errors", 1 if outcome.failed else 0, "Count"),
+            ("ConcurrentExecutions", outcome.concurrency, "Count"),
+        ]
+        publish_metrics(
+            spec.account_id, spec.region, "AWS/Lambda", values, {"FunctionName": spec.name}
+        )
+
+    runtime.add_listener(lambda_metrics)
+
+    communication = execution_module.BaseExecutionWorkerCommunication
+    original_reflect = communication._reflect_execution_status
+    original_start = execution_module.Execution.start
+    outcomes = {
+        "SUCCEEDED": "ExecutionsSucceeded",
+        "FAILED": "ExecutionsFailed",
+        "ABORTED": "ExecutionsAborted",
+        "TIMED_OUT": "ExecutionsTimedOut",
+    }
+
+    def machine_arn(execution: Any) -> str:
+        return execution.state_machine.arn.split(":express:")[0]
+
+    def start(self: Any, *args: Any, **kwargs: Any) -> Any:
+        publish_metrics(
+            self.account_id,
+            self.region_name,
+            "AWS/States",
+            [("ExecutionsStarted", 1, "Count")],
+            {"StateMachineArn": machine_arn(self)},
+        )
+        return original_start(self, *args, **kwargs)
+
+    def reflect(self: Any) -> None:
+        original_reflect(self)
+        execution = self.execution
+        status = getattr(execution.exec_status, "value", str(execution.exec_status))
+        values: list[tuple[str, float, str]] = []
+        if status in outcomes:
+            values.append((outcomes[status], 1, "Count"))
+        if execution.stop_date and execution.start_date:
+            elapsed = (execution.stop_date - execution.start_date).total_seconds() * 1000
+            values.append(("ExecutionTime", elapsed, "Milliseconds"))
+        publish_metrics(
+            execution.account_id,
+            execution.region_name,
+            "AWS/States",
+            values,
+            {"StateMachineArn": machine_arn(execution)},
+        )
+
+    execution_module.Execution.start = start
+    communication._reflect_execution_status = reflect

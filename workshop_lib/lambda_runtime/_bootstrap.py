@@ -160,6 +160,7 @@ class _Worker:
     def invoke(self, invoke: dict[str, Any]) -> dict[str, Any]:
         self.request_id = invoke["request_id"]
         context = LambdaContext(invoke)
+        cpu_started = time.process_time()
         started = time.perf_counter()
         try:
             event = json.loads(invoke["event"]) if invoke["event"] else {}
@@ -195,6 +196,7 @@ class _Worker:
         outcome.update(
             type="result",
             duration_ms=(ended - started) * 1000.0,
+            cpu_ms=(time.process_time() - cpu_started) * 1000.0,
             max_rss_kb=_peak_rss_kb(),
         )
         return outcome

@@ -37,6 +37,10 @@ class Outcome:
     error_type: str | None
     report: LambdaReport
     lines: list[str] = field(default_factory=list)
+    cpu_ms: float | None = None
+    """CPU time the handler used (local runtime only; AWS does not report it)."""
+    concurrency: int = 1
+    """Environments of this function busy while it ran (CloudWatch's ConcurrentExecutions)."""
 
     @property
     def failed(self) -> bool:
@@ -199,29 +203,25 @@ class ExecutionEnvironment:
             if message.get("type") != "result":
                 continue
             duration_ms = float(message["duration_ms"])
+            cpu_ms = message.get("cpu_ms")
             used_mb = max(1, int(message.get("max_rss_kb", 0)) // 1024)
             if used_mb > self.spec.memory_mb:
                 return self._out_of_memory(request_id, lines, started, init_ms)
             if message["ok"]:
-                return self._finish(
-                    request_id,
-                    lines,
-                    message["payload"].encode("utf-8"),
-                    None,
-                    duration_ms=duration_ms,
-                    init_ms=init_ms,
-                    used_mb=used_mb,
-                )
-            error = message["error"]
-            return self._finish(
+                payload, error_type = message["payload"].encode("utf-8"), None
+            else:
+                payload, error_type = _json(message["error"]), message["error"]["errorType"]
+            outcome = self._finish(
                 request_id,
                 lines,
-                _json(error),
-                error["errorType"],
+                payload,
+                error_type,
                 duration_ms=duration_ms,
                 init_ms=init_ms,
                 used_mb=used_mb,
             )
+            outcome.cpu_ms = cpu_ms
+            return outcome
 
     # -- endings -------------------------------------------------------------------------
 

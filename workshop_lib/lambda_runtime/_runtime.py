@@ -81,12 +81,14 @@ class LambdaRuntime:
     ) -> Outcome:
         """A synchronous (RequestResponse) invoke."""
         environment = self._acquire(spec, wait=wait_for_capacity)
+        concurrency = self.busy(spec)
         try:
             outcome = environment.invoke(
                 event, invoked_arn=invoked_arn or spec.arn, client_context=client_context
             )
         finally:
             self._release(spec, environment)
+        outcome.concurrency = concurrency
         for listener in self._listeners:
             listener(spec, outcome)
         return outcome
@@ -96,6 +98,12 @@ class LambdaRuntime:
         request_id = str(uuid.uuid4())
         self._async.submit(self._run_event, spec, event)
         return request_id
+
+    def busy(self, spec: FunctionSpec) -> int:
+        """How many environments of this function are running an invoke right now."""
+        with self._cond:
+            pool = self._pools.get(spec.pool_key)
+            return pool.busy if pool else 0
 
     def environments(self) -> list[dict[str, object]]:
         """What is running now, per function version: for `workshop cloud status`."""
