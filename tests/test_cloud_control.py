@@ -75,3 +75,20 @@ def test_time_scale_can_be_changed_while_running(local_cloud):
         assert cloud.configure(local_cloud.port, time_scale=1.0).time_scale == 1.0
     finally:
         cloud.configure(local_cloud.port, time_scale=local_cloud.time_scale)
+
+
+def test_request_log_counts_calls_by_service_and_operation(local_cloud):
+    import time as _time
+
+    from workshop_lib import clients
+
+    since = _time.time()
+    s3 = clients.client("s3")
+    s3.create_bucket(Bucket="counted-bucket")
+    s3.put_object(Bucket="counted-bucket", Key="a", Body=b"1")
+    s3.get_object(Bucket="counted-bucket", Key="a")
+    s3.list_objects_v2(Bucket="counted-bucket")
+    clients.client("sns").list_topics()
+    counts = cloud.requests_between(since, _time.time() + 1)
+    assert counts["s3"]["GET"] >= 1 and counts["s3"]["PUT"] >= 2 and counts["s3"]["LIST"] >= 1
+    assert sum(counts["sns"].values()) == 1

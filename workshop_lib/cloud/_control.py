@@ -209,6 +209,19 @@ def configure(port: int | None = None, *, time_scale: float) -> CloudStatus:
     return status(port)
 
 
+def requests_between(
+    since: float, until: float, port: int | None = None
+) -> dict[str, dict[str, int]]:
+    """API calls that reached the local cloud in a time window, by service and operation.
+
+    Calls made by Lambda handlers count too, which is what the cost model needs: the S3, SNS
+    and DynamoDB requests a workflow makes on your bill.
+    """
+    port = resolve_port(port)
+    require_running(port)
+    return _post(port, "requests", {"since": since, "until": until})["requests"]
+
+
 def reset(port: int | None = None) -> CloudStatus:
     """Empty the local cloud: every bucket, function, state machine and stack is gone."""
     port = resolve_port(port)

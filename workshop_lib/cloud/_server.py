@@ -6,6 +6,7 @@ Started by `workshop cloud start` (see `_control.py`); not meant to be run by ha
 from __future__ import annotations
 
 import argparse
+import collections
 import json
 import logging
 import os
@@ -43,6 +44,54 @@ class MotoLogSink:
             )
 
 
+class RequestLog:
+    """Which AWS API calls reached the cloud, and when: the cost model counts them."""
+
+    def __init__(self, limit: int = 200_000) -> None:
+        self._entries: collections.deque[tuple[float, str, str]] = collections.deque(maxlen=limit)
+
+    def record(self, environ: dict[str, Any]) -> None:
+        service = _service_of(environ)
+        if service:
+            self._entries.append((time.time(), service, _operation_of(environ, service)))
+
+    def counts(self, since: float, until: float) -> dict[str, dict[str, int]]:
+        totals: dict[str, dict[str, int]] = {}
+        for stamp, service, operation in list(self._entries):
+            if since <= stamp <= until:
+                per_service = totals.setdefault(service, {})
+                per_service[operation] = per_service.get(operation, 0) + 1
+        return totals
+
+
+def _service_of(environ: dict[str, Any]) -> str | None:
+    # SigV4: Credential=KEY/DATE/REGION/SERVICE/aws4_request
+    auth = environ.get("HTTP_AUTHORIZATION", "")
+    if "Credential=" not in auth:
+        return None
+    try:
+        return auth.split("Credential=", 1)[1].split(",", 1)[0].split("/")[3]
+    except IndexError:
+        return None
+
+
+def _operation_of(environ: dict[str, Any], service: str) -> str:
+    target = environ.get("HTTP_X_AMZ_TARGET")
+    if target:
+        return target.rsplit(".", 1)[-1]
+    method = environ.get("REQUEST_METHOD", "GET")
+    if service == "s3":
+        # S3 bills by request class: PUT/COPY/POST/LIST (tier 1) vs GET and others (tier 2).
+        query = environ.get("QUERY_STRING", "")
+        path = environ.get("PATH_INFO", "/").strip("/")
+        if method == "GET" and ("/" not in path or "list-type" in query):
+            return "LIST"
+        return method
+    if service == "lambda" and "/invocations" in environ.get("PATH_INFO", ""):
+        return "Invoke"
+    return method
+
+
 class ControlApp:
     """WSGI middleware: `/_workshop/*` is ours, everything else goes to moto."""
 
@@ -54,10 +103,12 @@ class ControlApp:
         self.settings = settings
         self.port = port
         self.started = time.time()
+        self.requests = RequestLog()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         path = environ.get("PATH_INFO", "")
         if not path.startswith("/_workshop/"):
+            self.requests.record(environ)
             return self.moto_app(environ, start_response)
         action = path.removeprefix("/_workshop/")
         body: dict[str, Any] = {}
@@ -74,6 +125,12 @@ class ControlApp:
         elif action == "reset":
             self.reset()
             reply = self.health()
+        elif action == "requests":
+            reply = {
+                "requests": self.requests.counts(
+                    float(body.get("since", 0)), float(body.get("until", time.time()))
+                )
+            }
         else:
             start_response("404 Not Found", [("Content-Type", "application/json")])
             return [json.dumps({"error": f"unknown action {action!r}"}).encode()]
