@@ -142,3 +142,10 @@ def test_gap_12_no_lambda_or_step_functions_metrics():
 
     assert "put_metric_data" not in inspect.getsource(lambda_models)
     assert "put_metric_data" not in inspect.getsource(execution)
+
+
+def test_gap_13_failed_resources_leave_stacks_in_progress():
+    from moto.cloudformation.models import Stack
+
+    source = inspect.getsource(Stack.create_resources)
+    assert "ROLLBACK" not in source and "except" not in source

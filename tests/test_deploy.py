@@ -172,3 +172,34 @@ def test_santa_template_deploys_with_every_output(local_cloud, tmp_path):
         ]
     finally:
         destroy(str(copy))
+
+
+def test_a_failing_resource_rolls_back_and_says_which(local_cloud):
+    from workshop_lib.deploy._stack import create_or_update
+
+    name = f"failing-{uuid.uuid4().hex[:6]}"
+    broken = {"StartAt": "A", "States": {"A": {"Type": "Pass", "Nxt": "B"}}}  # a typo
+    template = {
+        "Resources": {
+            "Topic": {"Type": "AWS::SNS::Topic"},
+            "Flow": {
+                "Type": "AWS::StepFunctions::StateMachine",
+                "Properties": {
+                    "RoleArn": "arn:aws:iam::123456789012:role/any",
+                    "DefinitionString": json.dumps(broken),
+                },
+            },
+        }
+    }
+    with pytest.raises(DeployError) as error:
+        create_or_update(name, template)
+    assert "ROLLBACK_COMPLETE" in str(error.value)
+    assert "Flow (AWS::StepFunctions::StateMachine)" in str(error.value)
+    assert "Nxt" in str(error.value)
+    topics = [t["TopicArn"] for t in clients.client("sns").list_topics()["Topics"]]
+    assert not any(name in topic for topic in topics)  # what was created is gone again
+    # Fixed, the same stack deploys (a rolled-back stack is replaced, as on AWS).
+    template["Resources"]["Flow"]["Properties"]["DefinitionString"] = json.dumps(
+        {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}}
+    )
+    assert create_or_update(name, template).status == "CREATE_COMPLETE"

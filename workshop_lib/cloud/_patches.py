@@ -23,6 +23,9 @@ gap against plain moto, so it fails (and tells us to drop a patch) when upstream
     CloudWatch Logs group (the only history Express workflows have on AWS).
 11. StartSyncExecution exists (Express workflows), with AWS's billing details.
 12. Lambda and Step Functions publish their standard CloudWatch metrics.
+13. A stack whose resource fails to create rolls back (CREATE_FAILED event with the reason,
+    ROLLBACK_COMPLETE, created resources removed), as CloudFormation does, instead of moto's
+    raw server error and a stack stuck in progress.
 """
 
 from __future__ import annotations
@@ -63,6 +66,7 @@ def apply(runtime: LambdaRuntime, settings: Settings, port: int) -> None:
     _log_executions_to_cloudwatch()
     _start_sync_execution()
     _publish_metrics(runtime)
+    _roll_back_failed_stacks()
 
 
 # -- 1. Lambda --------------------------------------------------------------------------------
@@ -813,3 +817,95 @@ def _publish_metrics(runtime: LambdaRuntime) -> None:
 
     execution_module.Execution.start = start
     communication._reflect_execution_status = reflect
+
+
+# -- 13. CloudFormation rollback ------------------------------------------------------------
+
+
+class ResourceFailed(Exception):
+    """A stack resource could not be created or updated."""
+
+    def __init__(self, logical_id: str, resource_type: str, reason: str) -> None:
+        super().__init__(f"{logical_id} ({resource_type}): {reason}")
+        self.logical_id = logical_id
+        self.resource_type = resource_type
+        self.reason = reason
+
+
+def _reason(error: Exception) -> str:
+    message = getattr(error, "message", None) or str(error) or type(error).__name__
+    code = getattr(error, "error_type", None)
+    return f"{message} (Service error code: {code})" if code else message
+
+
+def _roll_back_failed_stacks() -> None:
+    from moto.cloudformation import models, parsing
+
+    for name in ("parse_and_create_resource", "parse_and_update_resource"):
+        original = getattr(parsing, name)
+
+        def wrapped(
+            logical_id: str,
+            resource_json: Any,
+            *args: Any,
+            _original: Any = original,
+            **kwargs: Any,
+        ) -> Any:
+            try:
+                return _original(logical_id, resource_json, *args, **kwargs)
+            except ResourceFailed:
+                raise
+            except Exception as error:
+                kind = resource_json.get("Type", "?") if isinstance(resource_json, dict) else "?"
+                raise ResourceFailed(logical_id, kind, _reason(error)) from error
+
+        setattr(parsing, name, wrapped)
+
+    original_create = models.Stack.create_resources
+    original_update = models.Stack.update
+
+    def failed_event(stack: Any, failure: ResourceFailed, status: str) -> None:
+        stack.events.append(
+            models.Event(
+                stack_id=stack.stack_id,
+                stack_name=stack.name,
+                logical_resource_id=failure.logical_id,
+                physical_resource_id="",
+                resource_type=failure.resource_type,
+                resource_status=status,
+                resource_status_reason=failure.reason,
+                resource_properties=None,
+            )
+        )
+
+    def create_resources(self: Any) -> None:
+        try:
+            original_create(self)
+        except ResourceFailed as failure:
+            failed_event(self, failure, "CREATE_FAILED")
+            self._add_stack_event(
+                "ROLLBACK_IN_PROGRESS",
+                resource_status_reason=f"The following resource(s) failed to create: "
+                f"[{failure.logical_id}]. Rollback requested by user.",
+            )
+            with contextlib.suppress(Exception):
+                self.resource_map.delete()
+            self._add_stack_event("ROLLBACK_COMPLETE")
+            self.status = "ROLLBACK_COMPLETE"
+
+    def update(self: Any, *args: Any, **kwargs: Any) -> None:
+        try:
+            original_update(self, *args, **kwargs)
+        except ResourceFailed as failure:
+            # moto cannot restore the previous resources; the stack says what AWS would.
+            failed_event(self, failure, "UPDATE_FAILED")
+            self._add_stack_event(
+                "UPDATE_ROLLBACK_IN_PROGRESS",
+                resource_status_reason=f"The following resource(s) failed to update: "
+                f"[{failure.logical_id}].",
+            )
+            self._add_stack_event("UPDATE_ROLLBACK_COMPLETE")
+            self.status = "UPDATE_ROLLBACK_COMPLETE"
+
+    models.Stack.create_resources = create_resources
+    models.Stack.update = update
