@@ -890,6 +890,9 @@ def _roll_back_failed_stacks() -> None:
             )
             with contextlib.suppress(Exception):
                 self.resource_map.delete()
+            # Nothing is left: without this, moto would try to create the resources again
+            # when the stack's resources are listed.
+            self.resource_map._resource_json_map = {}
             self._add_stack_event("ROLLBACK_COMPLETE")
             self.status = "ROLLBACK_COMPLETE"
 
