@@ -4,21 +4,41 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from .. import clients
+from .. import constants as C
+from ..packaging import Target, build_package
 from ._apps import App, resolve_app
 from ._artifacts import upload_artifact
 from ._stack import Stack, create_or_update, delete, describe
-from ._template import load_template, package, translate
+from ._template import FunctionSettings, code_only, load_template, package, translate
 
 
 def build_template(app: App, *, parameters: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Package the app's code to the artifacts bucket and translate its SAM template."""
+    """Package the app's code to the artifacts bucket and translate its SAM template.
+
+    In a real account each function's requirements.txt is built into its zip for the Lambda
+    platform; offline the local runtime uses the workbook's own environment instead.
+    """
     sam = load_template(app.template)
-    packaged = package(sam, app.directory, upload_artifact, prefix=app.name)
+    build = code_only if clients.resolve_mode() == C.MODE_OFFLINE else with_dependencies
+    packaged = package(sam, app.directory, upload_artifact, prefix=app.name, build=build)
     region = clients.client("s3").meta.region_name
     return translate(packaged, region=region, parameters=parameters)
+
+
+def with_dependencies(folder: Path, logical_id: str, settings: FunctionSettings) -> bytes:
+    """The function's code plus its requirements, built for its Lambda runtime and architecture."""
+    from ..cloud import state_dir
+
+    return build_package(
+        folder,
+        name=logical_id,
+        target=Target(settings.runtime, settings.architecture),
+        cache_dir=state_dir() / "packages",
+    ).data
 
 
 def deploy(name: str, *, parameters: dict[str, str] | None = None) -> Stack:

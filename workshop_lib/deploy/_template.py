@@ -12,6 +12,7 @@ import copy
 import hashlib
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,22 @@ from ..packaging import zip_directory
 
 Uploader = Callable[[str, bytes], tuple[str, str]]
 """(key, body) -> (bucket, key): puts one artifact in the artifacts bucket."""
+
+Builder = Callable[[Path, str, "FunctionSettings"], bytes]
+"""(code folder, logical id, settings) -> the function's zip."""
+
+
+@dataclass(frozen=True)
+class FunctionSettings:
+    """What a function's package depends on: its runtime and architecture."""
+
+    runtime: str = "python3.12"
+    architecture: str = "x86_64"
+
+
+def code_only(folder: Path, logical_id: str, settings: FunctionSettings) -> bytes:
+    """The default builder: the folder as it is (offline, dependencies come from the venv)."""
+    return zip_directory(folder)
 
 
 def load_template(path: Path) -> dict[str, Any]:
@@ -40,7 +57,7 @@ def package(
     upload: Uploader,
     *,
     prefix: str,
-    extra_files: Callable[[Path], dict[str, bytes]] | None = None,
+    build: Builder = code_only,
 ) -> dict[str, Any]:
     """Replace local CodeUri/DefinitionUri with uploaded artifacts and inline definitions."""
     packaged = copy.deepcopy(template)
@@ -56,8 +73,7 @@ def package(
                         f"{logical_id}: CodeUri {code_uri!r} is not a folder under {base}.",
                         hint="CodeUri is relative to the template's folder.",
                     )
-                extra = extra_files(folder) if extra_files else None
-                archive = zip_directory(folder, extra=extra)
+                archive = build(folder, logical_id, function_settings(packaged, properties))
                 digest = hashlib.sha256(archive).hexdigest()
                 bucket, key = upload(f"{prefix}/{logical_id}-{digest[:16]}.zip", archive)
                 properties["CodeUri"] = {"Bucket": bucket, "Key": key}
@@ -68,6 +84,34 @@ def package(
                 properties["Definition"] = read_definition(path)
                 del properties["DefinitionUri"]
     return packaged
+
+
+def function_settings(template: dict[str, Any], properties: dict[str, Any]) -> FunctionSettings:
+    """A function's runtime and architecture, from its properties or the template's Globals."""
+    runtime = properties.get("Runtime") or _global(template, "Function", "Runtime")
+    architectures = properties.get("Architectures") or _global(
+        template, "Function", "Architectures"
+    )
+    return FunctionSettings(
+        runtime=runtime if isinstance(runtime, str) else "python3.12",
+        architecture=architectures[0] if isinstance(architectures, list) else "x86_64",
+    )
+
+
+def functions(template: dict[str, Any], base: Path) -> dict[str, tuple[Path, FunctionSettings]]:
+    """Each local function of a SAM template: logical id -> (code folder, settings)."""
+    found = {}
+    for logical_id, resource in template.get("Resources", {}).items():
+        if resource.get("Type") != "AWS::Serverless::Function":
+            continue
+        properties = resource.get("Properties", {})
+        code_uri = properties.get("CodeUri") or _global(template, "Function", "CodeUri")
+        if isinstance(code_uri, str) and not code_uri.startswith("s3://"):
+            found[logical_id] = (
+                (base / code_uri).resolve(),
+                function_settings(template, properties),
+            )
+    return found
 
 
 def read_definition(path: Path) -> dict[str, Any]:

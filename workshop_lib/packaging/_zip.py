@@ -45,6 +45,22 @@ def zip_directory(
     return buffer.getvalue()
 
 
+def zip_tree(roots: list[Path]) -> bytes:
+    """One zip of several folders merged at the top level (code, then its dependencies)."""
+    buffer = io.BytesIO()
+    seen: set[str] = set()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for root in roots:
+            for path in sorted(_walk(root)):
+                relative = path.relative_to(root).as_posix()
+                if relative in seen or relative == ".complete":
+                    continue
+                seen.add(relative)
+                mode = 0o755 if os.access(path, os.X_OK) else 0o644
+                archive.writestr(_entry(relative, mode), path.read_bytes())
+    return buffer.getvalue()
+
+
 def _walk(root: Path) -> list[Path]:
     found = []
     for current, dirs, files in os.walk(root):
