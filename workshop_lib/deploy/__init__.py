@@ -8,15 +8,19 @@ same template goes to your account's CloudFormation.
 from ._apps import App, resolve_app
 from ._deploy import DestroyReport, build_template, deploy, destroy, empty_bucket, outputs
 from ._stack import Stack
+from ._validation import Finding, ValidationReport, validate
 
 __all__ = [
     "App",
     "DestroyReport",
+    "Finding",
     "Stack",
+    "ValidationReport",
     "build_template",
     "deploy",
     "destroy",
     "empty_bucket",
     "outputs",
     "resolve_app",
+    "validate",
 ]

@@ -27,6 +27,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _mode_option(deploy)
     deploy.set_defaults(func=_deploy)
 
+    validate = subparsers.add_parser(
+        "validate",
+        help="check an app: cfn-lint, its state machines, least-privilege IAM",
+    )
+    validate.add_argument("app")
+    validate.set_defaults(func=_validate)
+
     destroy = subparsers.add_parser(
         "destroy",
         help="remove an app and everything it created (buckets emptied first)",
@@ -72,3 +79,12 @@ def _destroy(args: argparse.Namespace) -> int:
 
     print(destroy(args.app))
     return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from ._apps import resolve_app
+    from ._validation import validate
+
+    report = validate(resolve_app(args.app))
+    print(report)
+    return 0 if report.ok else 1

@@ -9,11 +9,13 @@ from typing import Any
 
 from .. import clients
 from .. import constants as C
+from ..errors import DeployError
 from ..packaging import Target, build_package
 from ._apps import App, resolve_app
 from ._artifacts import upload_artifact
 from ._stack import Stack, create_or_update, delete, describe
 from ._template import FunctionSettings, code_only, load_template, package, translate
+from ._validation import validate
 
 
 def build_template(app: App, *, parameters: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -44,6 +46,14 @@ def with_dependencies(folder: Path, logical_id: str, settings: FunctionSettings)
 def deploy(name: str, *, parameters: dict[str, str] | None = None) -> Stack:
     """Deploy (or update) an application from infra/ and return its stack and outputs."""
     app = resolve_app(name)
+    if clients.resolve_mode() == C.MODE_AWS:
+        # In a real account, a broken template costs a failed, slow stack: check it first.
+        report = validate(app)
+        if not report.ok:
+            raise DeployError(
+                f"{app.name} did not pass validation:\n{report}",
+                hint="Fix the findings above, then deploy again.",
+            )
     template = build_template(app, parameters=parameters)
     if parameters:
         template.setdefault("Parameters", {})
