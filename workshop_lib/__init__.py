@@ -31,6 +31,11 @@ _EXPORTS = {
     "delete_function": "workshop_lib.functions",
     "Invocation": "workshop_lib.functions",
     "WorkshopError": "workshop_lib.errors",
+    # Names differ from their subpackages (workshop_lib.deploy, workshop_lib.cleanup), which
+    # would otherwise shadow them once imported.
+    "deploy_app": "workshop_lib.deploy",
+    "destroy_app": "workshop_lib.deploy",
+    "clean_up": "workshop_lib.cleanup",
 }
 _SUBMODULES = ("cloud", "clients", "constants", "errors", "functions", "lambda_report")
 

@@ -6,9 +6,20 @@ same template goes to your account's CloudFormation.
 """
 
 from ._apps import App, resolve_app
-from ._deploy import DestroyReport, build_template, deploy, destroy, empty_bucket, outputs
+from ._deploy import (
+    DestroyReport,
+    build_template,
+    deploy,
+    destroy,
+    destroy_stack,
+    empty_bucket,
+    outputs,
+)
 from ._stack import Stack
 from ._validation import Finding, ValidationReport, validate
+
+deploy_app = deploy
+destroy_app = destroy
 
 __all__ = [
     "App",
@@ -18,7 +29,10 @@ __all__ = [
     "ValidationReport",
     "build_template",
     "deploy",
+    "deploy_app",
     "destroy",
+    "destroy_app",
+    "destroy_stack",
     "empty_bucket",
     "outputs",
     "resolve_app",

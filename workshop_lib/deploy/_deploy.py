@@ -92,15 +92,20 @@ class DestroyReport:
 
 def destroy(name: str) -> DestroyReport:
     """Remove everything the application created: buckets (emptied first), stack, log groups."""
-    app = resolve_app(name)
-    stack = describe(app.stack_name)
+    return destroy_stack(resolve_app(name).stack_name)
+
+
+def destroy_stack(stack_name: str) -> DestroyReport:
+    """Empty the stack's buckets (CloudFormation won't delete full ones), delete the stack,
+    then the log groups its functions wrote (Lambda creates those, not the stack)."""
+    stack = describe(stack_name)
     if stack is None:
-        return DestroyReport(app.stack_name, existed=False)
+        return DestroyReport(stack_name, existed=False)
     emptied = {bucket: empty_bucket(bucket) for bucket in stack.physical_ids("AWS::S3::Bucket")}
     groups = [f"/aws/lambda/{fn}" for fn in stack.physical_ids("AWS::Lambda::Function")]
-    delete(app.stack_name)
+    delete(stack_name)
     deleted = [group for group in groups if _delete_log_group(group)]
-    return DestroyReport(app.stack_name, True, emptied, deleted)
+    return DestroyReport(stack_name, True, emptied, deleted)
 
 
 def empty_bucket(bucket: str) -> int:
