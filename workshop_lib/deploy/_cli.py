@@ -25,6 +25,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="a template parameter (repeatable)",
     )
     _mode_option(deploy)
+    deploy.add_argument(
+        "--yes", action="store_true", help="aws mode: do not ask for confirmation (for scripts)"
+    )
     deploy.set_defaults(func=_deploy)
 
     validate = subparsers.add_parser(
@@ -65,7 +68,23 @@ def _apply_mode(args: argparse.Namespace) -> None:
 
 def _deploy(args: argparse.Namespace) -> int:
     _apply_mode(args)
+    from .. import clients
     from ._deploy import deploy
+
+    if clients.resolve_mode() == C.MODE_AWS and not args.yes:
+        from ..guard import ConfirmationRequired, confirm_real_account
+
+        actions = [
+            f"create or update the CloudFormation stack of {args.app!r}",
+            "upload its code to the workshop artifacts bucket",
+        ]
+        try:
+            confirm_real_account(False, actions=actions)
+        except ConfirmationRequired as plan:
+            print(str(plan).replace("NOT confirmed: nothing was created.", ""))
+            account = str(plan).split("account ", 1)[1].split(",", 1)[0]
+            answer = input(f"Type the account id ({account}) to deploy there: ").strip()
+            confirm_real_account(answer, actions=actions)
 
     parameters = dict(item.split("=", 1) for item in args.parameter)
     stack = deploy(args.app, parameters=parameters or None)

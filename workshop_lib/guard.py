@@ -1,0 +1,108 @@
+"""The cost guard: nothing is created in a real account without an explicit yes.
+
+Offline, `confirm_real_account()` does nothing. In aws mode it shows the account, the region,
+what the notebook is about to do and a rough cost, and stops unless the notebook's parameter
+says yes. Credentials are never shown.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from . import clients
+from . import constants as C
+from .errors import WorkshopError
+
+
+class ConfirmationRequired(WorkshopError):
+    """aws mode, and the learner has not confirmed yet."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    mode: str
+    region: str
+    account_id: str
+    actions: list[str] = field(default_factory=list)
+    estimate_usd: float | None = None
+    confirmed: bool = False
+
+    def __str__(self) -> str:
+        if self.mode == C.MODE_OFFLINE:
+            return "Offline mode: everything stays on this computer; nothing to confirm."
+        lines = [f"Real AWS account {self.account_id}, region {self.region}.", "This will:"]
+        lines += [f"  - {action}" for action in self.actions]
+        if self.estimate_usd is not None:
+            lines.append(f"Estimated cost: about ${self.estimate_usd:.2f} (without the free tier).")
+        lines.append("Confirmed." if self.confirmed else "NOT confirmed: nothing was created.")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        if self.mode == C.MODE_OFFLINE:
+            return "<div>✔ Offline mode: nothing to confirm.</div>"
+        items = "".join(f"<li>{html.escape(a)}</li>" for a in self.actions)
+        cost = (
+            f"<p>Estimated cost: about <b>${self.estimate_usd:.2f}</b> (without the free tier)</p>"
+            if self.estimate_usd is not None
+            else ""
+        )
+        state = (
+            "<b style='color:#1a7f37'>Confirmed.</b>"
+            if self.confirmed
+            else "<b style='color:#b42318'>Not confirmed: nothing was created.</b>"
+        )
+        return (
+            f"<div style='border-left:4px solid #b42318;padding:4px 10px'>"
+            f"<b>Real AWS account {html.escape(self.account_id)}</b>, region "
+            f"<code>{html.escape(self.region)}</code><ul>{items}</ul>{cost}{state}</div>"
+        )
+
+
+def confirm_real_account(
+    confirm: bool | str = False,
+    *,
+    actions: Sequence[str] = (),
+    estimate_usd: float | None = None,
+) -> Plan:
+    """Go ahead offline; in aws mode only if `confirm` is True or the account id."""
+    target = clients.resolve_target()
+    if target.offline:
+        return Plan(
+            C.MODE_OFFLINE, target.region, C.OFFLINE_ACCOUNT_ID, list(actions), estimate_usd, True
+        )
+    account = clients.client_for(target, "sts").get_caller_identity()["Account"]
+    confirmed = confirm is True or (isinstance(confirm, str) and confirm.strip() == account)
+    plan = Plan(target.mode, target.region, account, list(actions), estimate_usd, confirmed)
+    if not confirmed:
+        raise ConfirmationRequired(
+            str(plan),
+            hint="If that is what you want, set CONFIRM_AWS = True (or the account id) in this "
+            "notebook's parameters cell and run it again. Run `workshop cleanup` when done.",
+        )
+    return plan
+
+
+def estimate_usd(
+    *,
+    executions: int,
+    transitions_per_execution: int,
+    lambda_invokes_per_execution: int,
+    memory_mb: int = 256,
+    duration_ms: float = 500,
+    requests_per_execution: int = 10,
+) -> float:
+    """A deliberately generous estimate for a notebook's run, from the price data."""
+    from .costs import lambda_cost, stepfunctions_cost
+    from .pricing import load_prices
+
+    prices = load_prices()
+    invokes = executions * lambda_invokes_per_execution
+    total = lambda_cost(memory_mb, duration_ms, invokes).total_cost
+    total += stepfunctions_cost(
+        "standard", executions, transitions=transitions_per_execution
+    ).total_cost
+    # Every request priced as the dearer S3 class: an estimate should err on the high side.
+    total += executions * requests_per_execution * prices.s3.tier1_request
+    return float(total)
