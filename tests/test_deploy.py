@@ -180,6 +180,7 @@ def test_a_failing_resource_rolls_back_and_says_which(local_cloud):
     name = f"failing-{uuid.uuid4().hex[:6]}"
     broken = {"StartAt": "A", "States": {"A": {"Type": "Pass", "Nxt": "B"}}}  # a typo
     template = {
+        "Outputs": {"TopicArn": {"Value": {"Ref": "Topic"}}},
         "Resources": {
             "Topic": {"Type": "AWS::SNS::Topic"},
             "Flow": {
@@ -198,6 +199,8 @@ def test_a_failing_resource_rolls_back_and_says_which(local_cloud):
     assert "Nxt" in str(error.value)
     topics = [t["TopicArn"] for t in clients.client("sns").list_topics()["Topics"]]
     assert not any(name in topic for topic in topics)  # what was created is gone again
+    described = clients.client("cloudformation").describe_stacks(StackName=name)["Stacks"][0]
+    assert described["StackStatus"] == "ROLLBACK_COMPLETE" and not described.get("Outputs")
     # Fixed, the same stack deploys (a rolled-back stack is replaced, as on AWS).
     template["Resources"]["Flow"]["Properties"]["DefinitionString"] = json.dumps(
         {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}}

@@ -25,6 +25,7 @@ if "rfc3987_syntax" not in sys.modules:
 _EXPORTS = {
     "connect": "workshop_lib.connection",
     "Connection": "workshop_lib.connection",
+    "real_account": "workshop_lib.connection",
     "client": "workshop_lib.clients",
     "deploy_function": "workshop_lib.functions",
     "invoke": "workshop_lib.functions",
@@ -37,7 +38,15 @@ _EXPORTS = {
     "destroy_app": "workshop_lib.deploy",
     "clean_up": "workshop_lib.cleanup",
 }
-_SUBMODULES = ("cloud", "clients", "constants", "errors", "functions", "lambda_report")
+_SUBMODULES = (
+    "cloud",
+    "clients",
+    "constants",
+    "errors",
+    "functions",
+    "guard",
+    "lambda_report",
+)
 
 __all__ = sorted([*_EXPORTS, *_SUBMODULES])
 

@@ -59,3 +59,19 @@ def connect(mode: str | None = None, *, port: int | None = None) -> Connection:
     else:
         account = clients.client_for(target, "sts").get_caller_identity()["Account"]
     return Connection(target=target, account_id=account)
+
+
+def real_account(what: str) -> bool:
+    """For the few cells that only make sense in a real account: True in aws mode; offline it
+    shows that the cell was skipped, and why, and returns False."""
+    if not clients.resolve_target().offline:
+        return True
+    from IPython.display import HTML, display
+
+    display(
+        HTML(
+            f"<div style='color:#57606a'>⏭ Skipped offline: {html.escape(what)} "
+            "(this cell only makes sense in a real AWS account).</div>"
+        )
+    )
+    return False

@@ -893,6 +893,7 @@ def _roll_back_failed_stacks() -> None:
             # Nothing is left: without this, moto would try to create the resources again
             # when the stack's resources are listed.
             self.resource_map._resource_json_map = {}
+            self.output_map._output_json_map = {}  # a rolled-back stack has no outputs
             self._add_stack_event("ROLLBACK_COMPLETE")
             self.status = "ROLLBACK_COMPLETE"
 

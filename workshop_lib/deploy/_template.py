@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -146,6 +147,8 @@ def translate(
 
     if "Transform" not in template:
         return template
+    # The translator logs a warning about its own usage metrics on every call: not for us.
+    logging.getLogger("samtranslator").setLevel(logging.ERROR)
     translator = Translator(
         managed_policy_map=None,
         sam_parser=Parser(),
