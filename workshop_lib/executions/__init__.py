@@ -1,0 +1,46 @@
+"""See what happened in a Step Functions execution.
+
+    from workshop_lib.executions import Execution, run
+    execution = run(state_machine_arn, {"bucket": "photos", "key": "cat.jpg"})
+    execution                        # summary, coloured diagram, steps and events
+    execution.step("Resize")         # one state's input, output, attempts and retries
+    execution.logs()                 # the Lambda log lines of every Task, attempt by attempt
+    execution.timeline()             # a Gantt chart; cold starts in their own colour
+
+Only plain boto3 calls are used, so the same code reads the local cloud and a real account.
+Express workflows, which keep no history, are read from their CloudWatch Logs with
+`Execution.from_express_logs(log_group, arn)`.
+"""
+
+from __future__ import annotations
+
+from ._errors import (
+    ExecutionError,
+    ExecutionNotFoundError,
+    ExpressLogsError,
+    StepNotFoundError,
+    WatchTimeoutError,
+)
+from ._events import HistoryEvent
+from ._execution import Execution
+from ._live import run
+from ._logs import ExecutionLogs, InvocationLog, LogLine, StepLogs
+from ._step import Attempt, Branch, Step
+
+__all__ = [
+    "Attempt",
+    "Branch",
+    "Execution",
+    "ExecutionError",
+    "ExecutionLogs",
+    "ExecutionNotFoundError",
+    "ExpressLogsError",
+    "HistoryEvent",
+    "InvocationLog",
+    "LogLine",
+    "Step",
+    "StepLogs",
+    "StepNotFoundError",
+    "WatchTimeoutError",
+    "run",
+]
