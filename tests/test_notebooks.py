@@ -9,9 +9,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from workshop_lib.course._editions import LEARNER_DIR
 from workshop_lib.notebooks import discover, export_html, run_notebook
 
 NOTEBOOKS = discover()
+LEARNER = discover(LEARNER_DIR)
 
 
 def test_there_are_notebooks():
@@ -31,7 +33,11 @@ def test_committed_without_outputs_and_ends_with_cleanup(path: Path):
 
 
 @pytest.mark.notebook
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+@pytest.mark.parametrize(
+    "path",
+    NOTEBOOKS + LEARNER,
+    ids=[p.stem for p in NOTEBOOKS] + [f"learner-{p.stem}" for p in LEARNER],
+)
 def test_notebook_runs_offline(path: Path, local_cloud, tmp_path):
     result = run_notebook(
         path, out_dir=tmp_path, extra_env={"WORKSHOP_CLOUD_PORT": str(local_cloud.port)}

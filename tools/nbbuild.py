@@ -6,6 +6,8 @@ percent format. Usage: python tools/nbbuild.py SOURCE.py OUT.ipynb
 
 from __future__ import annotations
 
+import json
+import re
 import sys
 from pathlib import Path
 
@@ -20,7 +22,7 @@ def build(source: str) -> nbformat.NotebookNode:
         "language": "python",
     }
     notebook.metadata["language_info"] = {"name": "python"}
-    kind, lines = None, []
+    kind, lines, tags = None, [], []
 
     def flush() -> None:
         if kind is None:
@@ -30,7 +32,10 @@ def build(source: str) -> nbformat.NotebookNode:
             text = "\n".join(_uncomment(line) for line in text.splitlines())
             notebook.cells.append(nbformat.v4.new_markdown_cell(text))
         else:
-            notebook.cells.append(nbformat.v4.new_code_cell(text))
+            cell = nbformat.v4.new_code_cell(text)
+            if tags:
+                cell.metadata["tags"] = list(tags)
+            notebook.cells.append(cell)
 
     for line in source.splitlines():
         if line.startswith("# %% [markdown]"):
@@ -39,6 +44,8 @@ def build(source: str) -> nbformat.NotebookNode:
         elif line.startswith("# %%"):
             flush()
             kind, lines = "code", []
+            match = re.search(r"tags=(\[.*\])", line)
+            tags = json.loads(match.group(1)) if match else []
         else:
             lines.append(line)
     flush()

@@ -24,7 +24,7 @@ _COMMAND_MODULES = (
     "workshop_lib.executions._cli",
     "workshop_lib.costs._cli",
     "workshop_lib.notebooks._cli",
-    "workshop_lib.exercises._cli",
+    "workshop_lib.course._cli",
     "workshop_lib.bench._cli",
 )
 

@@ -1,0 +1,67 @@
+"""`workshop catch-up N`: what the modules before N would have left, so N runs on its own.
+
+Every notebook ends by cleaning up, so what carries over between modules is the deployed
+applications (and, for inspection, a few executions). Catch-up deploys those, and warms them.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+# Notebook number -> apps deployed by the notebooks before it that it builds on.
+_APPS_BEFORE = {
+    0: (),
+    1: (),
+    2: (),
+    3: ("santa",),
+    4: ("santa",),
+    5: ("santa",),
+    6: ("santa", "images"),
+    7: ("santa", "images"),
+    8: ("santa", "images"),
+}
+
+
+@dataclass(frozen=True)
+class CatchUpReport:
+    notebook: int
+    deployed: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def __str__(self) -> str:
+        apps = ", ".join(self.deployed) or "nothing to deploy"
+        return (
+            f"Ready for notebook {self.notebook:02d} ({apps}) in {self.seconds:.1f} s. "
+            "Open it and run it top to bottom."
+        )
+
+    def _repr_html_(self) -> str:
+        return f"<div>✔ {self}</div>"
+
+
+def catch_up(notebook: int, *, reset: bool = True) -> CatchUpReport:
+    from .. import clients, cloud
+    from ..deploy import deploy, resolve_app
+
+    if notebook not in _APPS_BEFORE:
+        from ..errors import WorkshopError
+
+        raise WorkshopError(
+            f"There is no notebook {notebook:02d}.",
+            hint=f"Choose one of {', '.join(map(str, _APPS_BEFORE))}.",
+        )
+    started = time.perf_counter()
+    if clients.resolve_target().offline:
+        cloud.ensure_running()
+        if reset:
+            cloud.reset()
+    deployed = []
+    for app in _APPS_BEFORE[notebook]:
+        try:
+            resolve_app(app)
+        except Exception:  # an app that is not in this checkout cannot be caught up
+            continue
+        deploy(app)
+        deployed.append(app)
+    return CatchUpReport(notebook, deployed, time.perf_counter() - started)

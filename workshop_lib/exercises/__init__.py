@@ -1,0 +1,6 @@
+"""Exercises that check themselves (`check()`, `hint()`, `solution()`), and your progress."""
+
+from ._exercise import Exercise, Mistake, Outcome, ____
+from ._registry import all_exercises
+
+__all__ = ["Exercise", "Mistake", "Outcome", "____", "all_exercises"]
