@@ -194,3 +194,22 @@ def test_wait_state_follows_the_time_scale(lambda_role):
     done = run(arn, {})
     assert done["status"] == "SUCCEEDED"
     assert (done["stopDate"] - done["startDate"]).total_seconds() < 30
+
+
+def test_a_throttled_function_is_lambda_too_many_requests_for_both_task_forms(lambda_role):
+    lam = clients.client("lambda")
+    arn = lam.create_function(
+        FunctionName=f"throttled-{uuid.uuid4().hex[:6]}",
+        Runtime="python3.12",
+        Role=lambda_role,
+        Handler="app.lambda_handler",
+        Code={"ZipFile": zip_source({"app.py": WORKER})},
+    )["FunctionArn"]
+    lam.put_function_concurrency(FunctionName=arn, ReservedConcurrentExecutions=0)
+    direct = {"Type": "Task", "Resource": arn, "End": True}
+    for state in (direct, task(arn, End=True)):
+        machine = state_machine({"StartAt": "T", "States": {"T": state}}, lambda_role)
+        done = run(machine, {})
+        assert done["status"] == "FAILED"
+        assert done["error"] == "Lambda.TooManyRequestsException"
+        assert "Status Code: 429" in done["cause"]

@@ -265,3 +265,10 @@ def test_reserved_concurrency_throttles(runtime):
     spec = make_spec({"app.py": HANDLER, "helpers.py": HELPERS}, reserved_concurrency=0)
     with pytest.raises(ThrottledError):
         runtime.invoke(spec, b"{}")
+
+
+def test_reserved_concurrency_applies_to_warm_environments_too(runtime, spec):
+    invoke(runtime, spec, {"action": "context"})  # leaves a warm, idle environment
+    capped = make_spec({"app.py": HANDLER, "helpers.py": HELPERS}, reserved_concurrency=0)
+    with pytest.raises(ThrottledError):
+        runtime.invoke(capped, b"{}")

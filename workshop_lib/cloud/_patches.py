@@ -11,7 +11,8 @@ gap against plain moto, so it fails (and tells us to drop a patch) when upstream
 4. Retry intervals and Wait states follow the configurable time scale instead of sleeping in
    real time.
 5. Errors from the execution environment itself (timeout, out of memory, crash) reach Step
-   Functions as `Lambda.Unknown`, as AWS documents, instead of moto's generic "Exception".
+   Functions as `Lambda.Unknown`, as AWS documents, and Lambda API errors (throttling) as
+   `Lambda.<ErrorCode>` for every Task form, instead of moto's generic "Exception".
 6. The Step Functions interpreter reuses its clients, and calls Lambda in process.
 7. moto's dispatcher stops listing its own package directory on every request.
 8. CloudFormation state machines: DefinitionSubstitutions (what SAM templates use), an inline
@@ -284,6 +285,17 @@ def _name_sandbox_errors_like_aws() -> None:
         error_type = payload.get("errorType") if isinstance(payload, dict) else None
         return error_type is None or error_type in _SANDBOX_ERRORS
 
+    from botocore.exceptions import ClientError
+
+    def lambda_service_error(ex: Exception) -> tuple[str, str] | None:
+        # A Lambda API error (throttling, say) is Lambda.<ErrorCode>, whichever Task form
+        # called it; moto names it so only for arn:aws:states:::lambda:invoke.
+        if isinstance(ex, ClientError):
+            return state_task_service_lambda.StateTaskServiceLambda._error_cause_from_client_error(
+                ex
+            )
+        return None
+
     for cls in (
         state_task_lambda.StateTaskLambda,
         state_task_service_lambda.StateTaskServiceLambda,
@@ -292,12 +304,22 @@ def _name_sandbox_errors_like_aws() -> None:
 
         def from_error(self: Any, env: Any, ex: Exception, _original: Any = original) -> Any:
             failure = _original(self, env, ex)
+            renamed: tuple[str, str | None] | None = None
             if is_sandbox_error(ex):
                 # The cause keeps Lambda's own payload; only the error name changes.
-                failure.error_name = CustomErrorName("Lambda.Unknown")
+                renamed = ("Lambda.Unknown", None)
+            else:
+                service_error = lambda_service_error(ex)
+                if service_error is not None:
+                    renamed = service_error
+            if renamed is not None:
+                name, cause = renamed
+                failure.error_name = CustomErrorName(name)
                 for details in (failure.event_details or {}).values():
                     if isinstance(details, dict) and "error" in details:
-                        details["error"] = "Lambda.Unknown"
+                        details["error"] = name
+                        if cause is not None:
+                            details["cause"] = cause
             return failure
 
         cls._from_error = from_error

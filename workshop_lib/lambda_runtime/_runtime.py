@@ -157,6 +157,15 @@ class LambdaRuntime:
                     self._pools[spec.pool_key] = pool
                 if pool is None:
                     pool = self._pools[spec.pool_key] = _Pool(spec.fingerprint)
+                # Reserved concurrency caps running invokes, warm environments or not.
+                if spec.reserved_concurrency is not None and pool.busy >= spec.reserved_concurrency:
+                    if not wait:
+                        self._kill_later(retired)
+                        raise ThrottledError("Rate Exceeded.")
+                    self._cond.wait(timeout=1.0)
+                    if self._closed:
+                        raise ThrottledError("The local cloud is shutting down.")
+                    continue
                 while pool.idle:
                     environment = pool.idle.pop()
                     if environment.alive:
@@ -164,11 +173,7 @@ class LambdaRuntime:
                         self._kill_later(retired)
                         return environment
                     self._live -= 1
-                if spec.reserved_concurrency is not None and pool.busy >= spec.reserved_concurrency:
-                    if not wait:
-                        self._kill_later(retired)
-                        raise ThrottledError("Rate Exceeded.")
-                elif self._live < self.max_environments or self._evict_one_idle(retired):
+                if self._live < self.max_environments or self._evict_one_idle(retired):
                     pool.busy += 1
                     self._live += 1
                     break

@@ -1,0 +1,210 @@
+"""How data moved through one Task state: InputPath, ResultPath and OutputPath, box by box.
+
+    from workshop_lib.dataflow import data_flow
+    data_flow(execution.step("TransformData"))
+
+A Task state does four things with JSON, in this order:
+
+1. InputPath picks the part of the state's input that the Lambda function receives.
+2. The function runs and returns a result.
+3. ResultPath says where that result goes: into the state's input at a path, replacing the whole
+   input ("$", the default), or nowhere (null: the input passes through unchanged).
+4. OutputPath picks the part of that document that becomes the state's output.
+
+Every value shown comes from the execution's history, except step 3's document, which Step
+Functions does not record; it is worked out here from the input, the result and the ResultPath.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+__all__ = ["DataFlow", "FlowBox", "data_flow"]
+
+_MISSING = object()
+_SIMPLE_PATH = re.compile(r"\$(\.[A-Za-z_][A-Za-z0-9_]*)+")
+_SUCCEEDED = {"LambdaFunctionSucceeded", "TaskSucceeded"}
+_FAILED = {"LambdaFunctionFailed", "TaskFailed", "LambdaFunctionTimedOut", "TaskTimedOut"}
+
+
+class _Event(Protocol):
+    type: str
+    details: Any
+
+
+class _Step(Protocol):
+    """What `workshop_lib.executions.Step` offers (only these attributes are read)."""
+
+    name: str
+    input: Any
+    output: Any
+    parameters: Any
+    state_definition: Any
+    events: Any
+
+
+@dataclass(frozen=True)
+class FlowBox:
+    """One stage: a title, the rule that produced it, and the JSON at that point."""
+
+    title: str
+    rule: str
+    value: Any
+    known: bool = True
+    """False when Step Functions did not record it (and it could not be worked out)."""
+
+
+@dataclass(frozen=True)
+class DataFlow:
+    state: str
+    boxes: list[FlowBox]
+
+    def __str__(self) -> str:
+        parts = [f"Data flow through {self.state}"]
+        for number, box in enumerate(self.boxes, start=1):
+            parts.append(f"{number}. {box.title}  [{box.rule}]")
+            parts.append(_indent(_json(box.value) if box.known else "(not recorded)"))
+        return "\n".join(parts)
+
+    def _repr_html_(self) -> str:
+        rows = []
+        for number, box in enumerate(self.boxes, start=1):
+            body = html.escape(_json(box.value)) if box.known else "<i>(not recorded)</i>"
+            rows.append(
+                "<tr><td style='vertical-align:top;text-align:left;white-space:nowrap'>"
+                f"<b>{number}. {html.escape(box.title)}</b><br>"
+                f"<code style='color:#8250df'>{html.escape(box.rule)}</code></td>"
+                "<td style='text-align:left'><pre style='margin:0;white-space:pre-wrap;"
+                f"max-height:18em;overflow:auto'>{body}</pre></td></tr>"
+            )
+        return (
+            f"<div><b>Data flow through <code>{html.escape(self.state)}</code></b>"
+            f"<table>{''.join(rows)}</table></div>"
+        )
+
+
+def data_flow(step: _Step) -> DataFlow:
+    """The stages of one Task step, from an `Execution.step(...)` of workshop_lib.executions."""
+    definition = step.state_definition or {}
+    input_path = definition.get("InputPath", "$")
+    result_path = definition.get("ResultPath", "$")
+    output_path = definition.get("OutputPath", "$")
+    result, error = _task_outcome(step.events or [])
+
+    boxes = [FlowBox("State input", "what the previous state handed over", step.input)]
+    sent = step.parameters if step.parameters is not None else _select(step.input, input_path)
+    boxes.append(
+        FlowBox(
+            "The function received",
+            _path_rule("InputPath", input_path, "the whole input"),
+            sent,
+            sent is not _MISSING,
+        )
+    )
+    if result is _MISSING:
+        boxes.append(FlowBox("The function failed", "no result", error, error is not None))
+        return DataFlow(step.name, boxes)
+    boxes.append(FlowBox("The function returned", "its result", result))
+    combined = _place(step.input, result, result_path)
+    boxes.append(
+        FlowBox(
+            "Result placed in the input",
+            _result_rule(result_path),
+            combined,
+            combined is not _MISSING,
+        )
+    )
+    boxes.append(
+        FlowBox(
+            "State output",
+            _path_rule("OutputPath", output_path, "everything"),
+            step.output,
+            step.output is not None,
+        )
+    )
+    return DataFlow(step.name, boxes)
+
+
+def _task_outcome(events: Any) -> tuple[Any, Any]:
+    """The last attempt's result, or its error."""
+    result: Any = _MISSING
+    error: Any = None
+    for event in events:
+        if event.type in _SUCCEEDED:
+            result, error = _parse(event.details.get("output")), None
+        elif event.type in _FAILED:
+            result = _MISSING
+            error = {"Error": event.details.get("error"), "Cause": event.details.get("cause")}
+    return result, error
+
+
+def _path_rule(field: str, path: Any, default_meaning: str) -> str:
+    if path is None:
+        return f'"{field}": null'
+    if path == "$":
+        return f'"{field}": "$" ({default_meaning})'
+    return f'"{field}": "{path}"'
+
+
+def _result_rule(path: Any) -> str:
+    if path is None:
+        return '"ResultPath": null (result thrown away)'
+    if path == "$":
+        return '"ResultPath": "$" (result replaces the input)'
+    return f'"ResultPath": "{path}"'
+
+
+def _select(document: Any, path: Any) -> Any:
+    if path is None:
+        return {}
+    if path == "$":
+        return document
+    if not isinstance(path, str) or not _SIMPLE_PATH.fullmatch(path):
+        return _MISSING
+    value = document
+    for name in path[2:].split("."):
+        if not isinstance(value, dict) or name not in value:
+            return _MISSING
+        value = value[name]
+    return value
+
+
+def _place(document: Any, result: Any, path: Any) -> Any:
+    if path is None:
+        return document
+    if path == "$":
+        return result
+    if not isinstance(path, str) or not _SIMPLE_PATH.fullmatch(path):
+        return _MISSING
+    placed = copy.deepcopy(document) if isinstance(document, dict) else {}
+    target = placed
+    names = path[2:].split(".")
+    for name in names[:-1]:
+        child = target.get(name)
+        if not isinstance(child, dict):
+            child = target[name] = {}
+        target = child
+    target[names[-1]] = result
+    return placed
+
+
+def _parse(text: Any) -> Any:
+    if not isinstance(text, str):
+        return text
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def _indent(text: str) -> str:
+    return "\n".join("   " + line for line in text.splitlines())
