@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import io
 import json
 import logging
 import os
@@ -14,6 +15,7 @@ import signal
 import sys
 import threading
 import time
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +57,20 @@ class RequestLog:
         if service:
             self._entries.append((time.time(), service, _operation_of(environ, service)))
 
+    @staticmethod
+    def query_action(environ: dict[str, Any]) -> str | None:
+        """The Action of a query-protocol call (SNS, IAM, CloudFormation...), from its body.
+
+        The body is read and put back, so moto still sees it.
+        """
+        if "x-www-form-urlencoded" not in environ.get("CONTENT_TYPE", ""):
+            return None
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        values = urllib.parse.parse_qs(body.decode("utf-8", errors="replace"))
+        return (values.get("Action") or [None])[0]
+
     def counts(self, since: float, until: float) -> dict[str, dict[str, int]]:
         totals: dict[str, dict[str, int]] = {}
         for stamp, service, operation in list(self._entries):
@@ -79,6 +95,9 @@ def _operation_of(environ: dict[str, Any], service: str) -> str:
     target = environ.get("HTTP_X_AMZ_TARGET")
     if target:
         return target.rsplit(".", 1)[-1]
+    action = RequestLog.query_action(environ)
+    if action:
+        return action
     method = environ.get("REQUEST_METHOD", "GET")
     if service == "s3":
         # S3 bills by request class: PUT/COPY/POST/LIST (tier 1) vs GET and others (tier 2).
