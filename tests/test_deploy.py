@@ -23,6 +23,9 @@ Parameters:
   Greeting:
     Type: String
     Default: hello
+  Reindeer:
+    Type: Number
+    Default: 9
 Resources:
   Store:
     Type: AWS::S3::Bucket
@@ -35,6 +38,7 @@ Resources:
       Environment:
         Variables:
           GREETING: !Ref Greeting
+          REINDEER: !Ref Reindeer
   Flow:
     Type: AWS::Serverless::StateMachine
     Properties:
@@ -59,7 +63,11 @@ FLOW = {
 }
 
 
-def make_app(root: Path, handler_body: str = "return {'greeting': os.environ['GREETING']}") -> Path:
+def make_app(
+    root: Path,
+    handler_body: str = "return {'greeting': os.environ['GREETING'], "
+    "'reindeer': os.environ['REINDEER']}",
+) -> Path:
     (root / "src").mkdir(parents=True, exist_ok=True)
     (root / "template.yaml").write_text(TINY_TEMPLATE)
     (root / "flow.asl.json").write_text(json.dumps(FLOW))
@@ -122,7 +130,7 @@ def test_deploy_update_and_destroy_a_real_stack(local_cloud, tmp_path):
     assert stack.status == "CREATE_COMPLETE"
     lam = clients.client("lambda")
     result = json.loads(lam.invoke(FunctionName=stack["EchoName"])["Payload"].read())
-    assert result == {"greeting": "hello"}
+    assert result == {"greeting": "hello", "reindeer": "9"}  # environment values are strings
 
     # The state machine got the real function ARN through DefinitionSubstitutions.
     definition = json.loads(
@@ -190,7 +198,7 @@ def test_a_failing_resource_rolls_back_and_says_which(local_cloud):
                     "DefinitionString": json.dumps(broken),
                 },
             },
-        }
+        },
     }
     with pytest.raises(DeployError) as error:
         create_or_update(name, template)

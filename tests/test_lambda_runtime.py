@@ -172,7 +172,7 @@ def test_exception_becomes_aws_error_payload(runtime, spec):
     assert body["errorType"] == "ListValidationError"  # the bare class name, as on AWS
     assert body["errorMessage"] == "item 3: field 'gifts' must be a list"
     assert body["requestId"] == outcome.request_id
-    assert any("app.py" in frame for frame in body["stackTrace"])
+    assert any('File "/var/task/app.py"' in frame for frame in body["stackTrace"])
     # The environment survives a handler exception: the next invoke is warm.
     again, _ = invoke(runtime, spec, {"action": "context"})
     assert not again.report.cold_start

@@ -84,7 +84,8 @@ def function_spec(fn: Any) -> FunctionSpec:
         memory_mb=int(fn.memory_size or 128),
         timeout_s=float(fn.timeout or 3),
         code=CodeSource(fn.code_sha_256, lambda: fn.code_bytes),
-        environment=dict(fn.environment_vars or {}),
+        # CloudFormation can hand over numbers (a Number parameter); Lambda stores strings.
+        environment={str(k): str(v) for k, v in (fn.environment_vars or {}).items()},
         region=fn.region,
         account_id=fn.account_id,
         reserved_concurrency=(

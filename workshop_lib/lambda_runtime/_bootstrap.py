@@ -90,6 +90,12 @@ class LambdaContext:
         )
 
 
+def _as_on_aws(text: str) -> str:
+    """Paths as Lambda shows them: the function's code lives in /var/task."""
+    root = os.environ.get("LAMBDA_TASK_ROOT")
+    return text.replace(root, "/var/task") if root else text
+
+
 class _Worker:
     def __init__(self, control_in: BinaryIO, control_out: BinaryIO) -> None:
         self.control_in = control_in
@@ -135,9 +141,8 @@ class _Worker:
                 f"Unable to import module '{module_name}': {error}",
             )
         except Exception as error:  # the handler module itself failed while importing
-            return self._init_error(
-                type(error).__name__, str(error), traceback.format_tb(error.__traceback__)
-            )
+            stack = [_as_on_aws(frame) for frame in traceback.format_tb(error.__traceback__)]
+            return self._init_error(type(error).__name__, str(error), stack)
         handler = getattr(module, function_name, None)
         if handler is None:
             return self._init_error(
@@ -179,7 +184,10 @@ class _Worker:
                 outcome = {"ok": True, "payload": body}
         except Exception as error:
             ended = time.perf_counter()
-            stack = traceback.format_list(traceback.extract_tb(error.__traceback__)[1:])
+            stack = [
+                _as_on_aws(frame)
+                for frame in traceback.format_list(traceback.extract_tb(error.__traceback__)[1:])
+            ]
             error_type = type(error).__name__
             self.log(
                 f"[ERROR] {error_type}: {error}\rTraceback (most recent call last):\r"
@@ -259,7 +267,8 @@ class _LambdaFormatter(logging.Formatter):
         millis = int(record.msecs)
         message = record.getMessage()
         if record.exc_info:
-            message += "\r" + self.formatException(record.exc_info).replace("\n", "\r")
+            trace = _as_on_aws(self.formatException(record.exc_info))
+            message += "\r" + trace.replace("\n", "\r")
         request_id = self._worker.request_id or ""
         return f"[{record.levelname}]\t{stamp}.{millis:03d}Z\t{request_id}\t{message}"
 
