@@ -93,3 +93,10 @@ def test_state_machine_typos_and_dangling_transitions_are_found():
     assert "goes to 'Missing', which is not a state here." in messages
     assert "goes to 'Gone', which is not a state here." in messages
     assert "StartAt 'X' is not a state here." in messages
+
+
+def test_a_single_statement_object_is_checked_too():
+    template = role({"Effect": "Allow", "Action": "s3:*", "Resource": "*"})
+    policy = template["Resources"]["Role"]["Properties"]["Policies"][0]["PolicyDocument"]
+    policy["Statement"] = policy["Statement"][0]  # a dict, not a list
+    assert any("wildcard" in f.message for f in least_privilege(template))

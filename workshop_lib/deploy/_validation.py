@@ -191,7 +191,8 @@ def least_privilege(template: dict[str, Any]) -> list[Finding]:
                     Finding("iam", logical_id, f"attaches the broad managed policy {_text(arn)}.")
                 )
         for policy in properties.get("Policies", []):
-            statements = policy.get("PolicyDocument", {}).get("Statement", [])
+            # IAM allows one statement object as well as a list of them.
+            statements = _as_list(policy.get("PolicyDocument", {}).get("Statement", []))
             for index, statement in enumerate(statements):
                 where = f"{logical_id}/{policy.get('PolicyName')}/{index}"
                 actions = _as_list(statement.get("Action"))
