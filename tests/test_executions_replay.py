@@ -63,6 +63,24 @@ def test_elapsed_time_counts_whole_seconds_not_only_the_fraction():
     assert "+61.000 s" in html and "+2.500 s" in html
 
 
+def test_the_events_table_shows_every_event_when_a_cell_ends_with_it():
+    h = History()
+    h.add("ExecutionStarted", 0, after=0, input="{}")
+    h.add("WaitStateEntered", 0.5, name="Nap", input="{}")
+    h.add("WaitStateExited", 75.5, name="Nap", output="{}")
+    h.add("ExecutionSucceeded", 75.75, output="{}")
+    definition = {"StartAt": "Nap", "States": {"Nap": {"Type": "Wait", "Seconds": 75, "End": True}}}
+    rows = Execution.from_history(h.events, definition=definition).events_frame()
+
+    assert [row["type"] for row in rows][-1] == "ExecutionSucceeded"  # still a list of dicts
+    html = rows._repr_html_()
+    assert html.count("<tr>") == len(rows) + 1  # a header, then one row per event
+    assert "WaitStateExited" in html and "+75.500 s" in html
+    assert "<script" not in html
+    text = str(rows)  # what a terminal shows
+    assert len(text.splitlines()) == len(rows) + 1 and "+75.750 s" in text
+
+
 def test_interleaved_parallel_branches_are_told_apart_by_previous_event_ids():
     definition = {
         "StartAt": "Both",

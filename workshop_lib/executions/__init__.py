@@ -21,6 +21,7 @@ from ._errors import (
     StepNotFoundError,
     WatchTimeoutError,
 )
+from ._event_table import EventTable
 from ._events import HistoryEvent
 from ._execution import Execution
 from ._live import run
@@ -30,6 +31,7 @@ from ._step import Attempt, Branch, Step
 __all__ = [
     "Attempt",
     "Branch",
+    "EventTable",
     "Execution",
     "ExecutionError",
     "ExecutionLogs",

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ..graph import GraphError, StateMachineGraph, StateOverlay
 from . import _history
 from ._errors import StepNotFoundError
+from ._event_table import EventTable
 from ._events import HistoryEvent, parse_json, to_utc
 from ._replay import Replay, replay
 from ._step import Step
@@ -265,10 +266,13 @@ class Execution:
 
     # -- tables, logs, timeline ----------------------------------------------------------------
 
-    def events_frame(self) -> list[dict[str, Any]]:
-        """The events as rows (dicts): id, type, state, resource, elapsed_seconds, timestamp."""
+    def events_frame(self) -> EventTable:
+        """The events as rows (dicts): id, type, state, resource, elapsed_seconds, timestamp.
+
+        A list that shows itself as a table in a notebook (`pandas.DataFrame(rows)` works too).
+        """
         origin = self.start
-        rows = []
+        rows = EventTable()
         for event in self.events:
             step = self.step_of(event)
             rows.append(

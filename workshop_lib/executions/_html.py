@@ -7,9 +7,9 @@ the views work in JupyterLab, VS Code, GitHub and an nbconvert HTML export alike
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ._format import (
     INIT_COLOUR,
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from ._logs import ExecutionLogs, StepLogs
 
 _ROW_LIMIT = 300
+_EVENT_LIMIT = _ROW_LIMIT * 4
 _FONT = "font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;font-size:13px"
 _PRE = (
     "background:#f6f8fa;border:1px solid #e1e4e8;border-radius:4px;padding:6px 8px;"
@@ -178,7 +179,12 @@ def _problem(step: Step) -> str:
 
 
 def events_table_html(execution: Execution) -> str:
-    rows = [
+    return event_rows_html(execution.events_frame(), framed=False)
+
+
+def event_rows_html(rows: Sequence[Mapping[str, Any]], *, framed: bool = True) -> str:
+    """The events table; `framed` adds the font and a caption, for a table shown on its own."""
+    shown = [
         [
             esc(row["id"]),
             esc(row["type"]),
@@ -187,11 +193,17 @@ def events_table_html(execution: Execution) -> str:
             esc(offset_text(row["elapsed_seconds"])),
             esc(clock_text(row["timestamp"])),
         ]
-        for row in execution.events_frame()[: _ROW_LIMIT * 4]
+        for row in rows[:_EVENT_LIMIT]
     ]
-    if not rows:
+    if not shown:
         return muted("No events yet.")
-    return table(["ID", "Type", "State", "Resource", "Elapsed", "Timestamp"], rows)
+    body = table(["ID", "Type", "State", "Resource", "Elapsed", "Timestamp"], shown)
+    if len(rows) > _EVENT_LIMIT:
+        body += f"<div>{muted(f'… and {len(rows) - _EVENT_LIMIT} more events')}</div>"
+    if not framed:
+        return body
+    caption = muted(f"{len(rows)} events · Elapsed: time since the execution started")
+    return f'<div style="{_FONT}"><div>{caption}</div>{body}</div>'
 
 
 # -- one step ------------------------------------------------------------------------------------

@@ -95,6 +95,9 @@ class StepLogs:
 
         return step_logs_text(self)
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(str(self))
+
 
 class ExecutionLogs(list[StepLogs]):
     """The logs of every Task step of an execution, in the order the steps ran."""
@@ -113,6 +116,9 @@ class ExecutionLogs(list[StepLogs]):
         if not self:
             return "No Lambda task ran in this execution."
         return "\n\n".join(step_logs_text(entry) for entry in self)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(str(self))
 
 
 def collect_logs(task_steps: Sequence[Step], *, now: datetime) -> ExecutionLogs:

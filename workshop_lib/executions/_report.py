@@ -10,7 +10,7 @@ import base64
 import io
 from typing import TYPE_CHECKING
 
-from ._html import esc, execution_html, execution_logs_html, muted, section
+from ._html import _FONT, esc, execution_html, execution_logs_html, muted, section
 
 if TYPE_CHECKING:
     from ._execution import Execution
@@ -35,7 +35,7 @@ def report_page(execution: Execution, *, include_logs: bool = True) -> str:
     return (
         "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
         f"<title>Execution {esc(execution.name)}</title></head>"
-        f"<body style='margin:16px;max-width:1200px'>\n{body}\n</body></html>\n"
+        f'<body style="margin:16px;max-width:1200px;{_FONT}">\n{body}\n</body></html>\n'
     )
 
 

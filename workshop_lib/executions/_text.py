@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from ._format import cause_text, clock_text, offset_text, seconds_text
 
@@ -55,4 +56,17 @@ def step_logs_text(entry: StepLogs) -> str:
             continue
         lines.append(f"-- attempt {attempt.number} ({attempt.status}) request {log.request_id}")
         lines.extend(f"   {line}" for line in log.text.splitlines())
+    return "\n".join(lines)
+
+
+def event_rows_text(rows: Sequence[Mapping[str, Any]]) -> str:
+    """The events table as aligned text columns."""
+    if not rows:
+        return "(no events yet)"
+    lines = [f"{'id':>4}  {'type':<28} {'state':<24} {'elapsed':>11}  resource"]
+    for row in rows:
+        lines.append(
+            f"{row['id']:>4}  {row['type']:<28} {row['state'][:24]:<24} "
+            f"{offset_text(row['elapsed_seconds']):>11}  {row['resource']}"
+        )
     return "\n".join(lines)

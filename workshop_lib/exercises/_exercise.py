@@ -14,7 +14,7 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from IPython.display import HTML, display
@@ -48,6 +48,9 @@ class Outcome:
     exercise: str
     status: str  # "correct", "incorrect", "not attempted"
     message: str
+    shown_in_cell: int | None = field(default=None, compare=False, repr=False)
+    """The notebook cell where `check()` showed it; set so a cell ending in `check()`
+    does not show the verdict a second time."""
 
     @property
     def correct(self) -> bool:
@@ -70,6 +73,11 @@ class Outcome:
             f"<div style='border-left:4px solid {colour};padding:2px 10px'>"
             f"<b style='color:{colour}'>{mark}</b> — {html.escape(self.message)}</div>"
         )
+
+    def _ipython_display_(self) -> None:
+        if self.shown_in_cell is not None and self.shown_in_cell == _cell_number():
+            return  # check() showed it already, in this very cell
+        display({"text/plain": str(self), "text/html": self._repr_html_()}, raw=True)
 
 
 @dataclass
@@ -104,7 +112,7 @@ class Exercise:
         outcome = self.evaluate(answer)
         _progress.record(self.notebook, self.key, outcome.status)
         display(outcome)
-        return outcome
+        return replace(outcome, shown_in_cell=_cell_number())
 
     def hint(self, number: int = 1) -> None:
         number = max(1, min(number, len(self.hints)))
@@ -136,6 +144,16 @@ class Exercise:
             )
         )
         return self.solution_value()
+
+
+def _cell_number() -> int | None:
+    """The number of the notebook cell running now (None outside IPython)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    shell = get_ipython()
+    return getattr(shell, "execution_count", None) if shell is not None else None
 
 
 def as_json(value: Any) -> Any:

@@ -1,0 +1,448 @@
+"""Exercises of notebook 03 (when elves drop presents): ValidateData's Retry and its Catch.
+
+The Retry checker works out which errors a policy retries, with Step Functions' matching rules
+(`States.ALL`, `States.TaskFailed`, exact names), and the waits it asks for. The Catch checker
+also runs the rule's ResultPath on a sample input and error, to show what FixIt would receive.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from ._checks import check_fields, check_path, closest, place, python_value
+from ._exercise import Exercise, Mistake
+
+NOTEBOOK = "03_when_elves_drop_presents"
+ASL = Path(__file__).resolve().parents[2] / "infra" / "santa" / "statemachine" / "santa.asl.json"
+
+TRANSIENT_ERRORS = (
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.TooManyRequestsException",
+)
+"""The Lambda service's own passing errors: AWS recommends retrying these for Lambda tasks."""
+ALSO_TRANSIENT = ("Lambda.ClientExecutionTimeoutException", "Lambda.Unknown")
+BAD_DATA_ERRORS = ("ListValidationError", "InvalidInputError")
+RETRY_FIELDS = frozenset(
+    {
+        "ErrorEquals",
+        "IntervalSeconds",
+        "MaxAttempts",
+        "BackoffRate",
+        "MaxDelaySeconds",
+        "JitterStrategy",
+        "Comment",
+    }
+)
+CATCH_FIELDS = frozenset({"ErrorEquals", "Next", "ResultPath", "Comment"})
+JITTER_STRATEGIES = ("FULL", "NONE")
+# Step Functions' defaults when a Retry rule leaves a field out.
+DEFAULT_INTERVAL_S, DEFAULT_MAX_ATTEMPTS, DEFAULT_BACKOFF = 1, 3, 2.0
+# The workbook's own sense of "sensible" (teaching choices, not AWS limits).
+MIN_RETRIES, MAX_RETRIES = 2, 10
+PATIENCE_S = 600
+"""Longest total wait a retry policy may ask for here before giving up (10 minutes)."""
+
+
+@cache
+def _santa_states() -> tuple[str, ...]:
+    return tuple(json.loads(ASL.read_text(encoding="utf-8"))["States"])
+
+
+def _where(kind: str, index: int, count: int) -> str:
+    return f"the {kind} rule" if count == 1 else f"{kind} rule {index + 1}"
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _error_names(rule: dict[str, Any], where: str) -> list[str]:
+    names = rule.get("ErrorEquals")
+    if names is None:
+        raise Mistake(f"{where} needs ErrorEquals: the list of error names it applies to.")
+    if isinstance(names, str):
+        raise Mistake(f'ErrorEquals is a list, even for one name: ["{names}"].')
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+        raise Mistake(f"{where}: ErrorEquals should be a list of error names, in quotes.")
+    return names
+
+
+def _handles(names: list[str], error: str) -> bool:
+    """Whether an ErrorEquals list matches `error`, the way Step Functions matches it."""
+    if error == "States.Runtime":
+        return False  # never retried or caught
+    if error in names or "States.ALL" in names:
+        return True
+    return "States.TaskFailed" in names and error != "States.Timeout"
+
+
+# -- exercise 1: the Retry policy -----------------------------------------------------------------
+
+_RETRY = """my_retry = [
+    {
+        "ErrorEquals": [
+            "Lambda.ServiceException",
+            "Lambda.AWSLambdaException",
+            "Lambda.SdkClientException",
+            "Lambda.TooManyRequestsException",
+        ],
+        "IntervalSeconds": 2,
+        "MaxAttempts": 6,
+        "BackoffRate": 2,
+    }
+]
+"""
+
+
+def _retry_policy() -> list[dict[str, Any]]:
+    return [
+        {
+            "ErrorEquals": list(TRANSIENT_ERRORS),
+            "IntervalSeconds": 2,
+            "MaxAttempts": 6,
+            "BackoffRate": 2,
+        }
+    ]
+
+
+def _check_retry(answer: Any) -> str:
+    rules = python_value(answer, list, "Retry")
+    if not rules:
+        raise Mistake("an empty Retry retries nothing: add a rule for the four Lambda errors.")
+    summaries = []
+    for index, rule in enumerate(rules):
+        where = _where("Retry", index, len(rules))
+        rule = python_value(rule, dict, where)
+        check_fields(rule, RETRY_FIELDS, _capital(where))
+        for name in _error_names(rule, where):
+            _check_retried_error(name)
+        summaries.append(_check_waits(rule, where))
+    names = [name for rule in rules for name in rule["ErrorEquals"]]
+    missing = [error for error in TRANSIENT_ERRORS if not _handles(names, error)]
+    if missing:
+        raise Mistake(
+            f"{', '.join(missing)} would not be retried. All four errors of the Lambda service "
+            f"pass by themselves; retry each of them: {', '.join(TRANSIENT_ERRORS)}."
+        )
+    return " ".join(summaries) + " A bad list is not retried: it goes straight to Catch."
+
+
+def _check_retried_error(name: str) -> None:
+    if name in TRANSIENT_ERRORS or name in ALSO_TRANSIENT:
+        return
+    if name in ("States.ALL", "States.TaskFailed"):
+        raise Mistake(
+            f"{name} retries every error the function raises, a bad list (ListValidationError) "
+            "and bugs included. Those fail the same way every time, so retrying them only "
+            "wastes time and money. List the four Lambda service errors instead."
+        )
+    if name in BAD_DATA_ERRORS:
+        raise Mistake(
+            f"retrying {name} cannot help: a bad list is just as bad a second later. Leave it "
+            "out of Retry; Catch sends it to FixIt."
+        )
+    guess = closest(name, TRANSIENT_ERRORS)
+    if guess:
+        raise Mistake(
+            f'"{name}" is not an error Lambda reports. Did you mean "{guess}"? Step Functions '
+            "compares error names letter for letter."
+        )
+    raise Mistake(
+        f'"{name}" is not one of the Lambda service\'s passing errors. An error from the '
+        "function's own code fails the same way when retried; Retry only "
+        f"{', '.join(TRANSIENT_ERRORS)}, and let Catch handle the rest."
+    )
+
+
+def _whole_number(rule: dict[str, Any], field: str, default: int) -> int:
+    value = rule.get(field, default)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise Mistake(f"{field} should be a number, such as 2, not {value!r}.")
+    if isinstance(value, float) and not value.is_integer():
+        raise Mistake(f"{field} is a whole number, not {value}.")
+    return int(value)
+
+
+def _check_waits(rule: dict[str, Any], where: str) -> str:
+    interval = _whole_number(rule, "IntervalSeconds", DEFAULT_INTERVAL_S)
+    attempts = _whole_number(rule, "MaxAttempts", DEFAULT_MAX_ATTEMPTS)
+    backoff = rule.get("BackoffRate", DEFAULT_BACKOFF)
+    if isinstance(backoff, bool) or not isinstance(backoff, int | float):
+        raise Mistake(f"BackoffRate should be a number, such as 2, not {backoff!r}.")
+    if interval < 1:
+        raise Mistake("IntervalSeconds is at least 1: the first wait lasts a second or more.")
+    if attempts < 1:
+        raise Mistake(
+            f"MaxAttempts {attempts} means: never retry. Give the Lambda service a few more "
+            "tries, such as 3 to 6."
+        )
+    if attempts < MIN_RETRIES:
+        raise Mistake(
+            "one retry gives a hiccup little chance to pass (the clumsy elf below drops the "
+            f"list twice). Allow at least {MIN_RETRIES} retries; Santa's file uses 6."
+        )
+    if attempts > MAX_RETRIES:
+        raise Mistake(
+            f"{attempts} retries keep hammering a service that is already struggling. "
+            f"Stay at {MAX_RETRIES} or fewer; Santa's file uses 6."
+        )
+    if backoff < 1:
+        raise Mistake(
+            f"BackoffRate {backoff} would make each wait shorter than the last; Step Functions "
+            "requires at least 1.0. Use 2 to double each wait."
+        )
+    if backoff == 1:
+        raise Mistake(
+            "with BackoffRate 1 the waits never grow, so a struggling service gets no more "
+            "room on each try. Use 2: each wait twice as long as the one before."
+        )
+    waits = [interval * backoff**n for n in range(attempts)]
+    if "MaxDelaySeconds" in rule:
+        cap = _whole_number(rule, "MaxDelaySeconds", 1)
+        if cap < 1:
+            raise Mistake("MaxDelaySeconds is at least 1: it caps each wait at that many seconds.")
+        waits = [min(wait, cap) for wait in waits]
+    jitter = rule.get("JitterStrategy", "NONE")
+    if jitter not in JITTER_STRATEGIES:
+        raise Mistake(f'JitterStrategy is "FULL" or "NONE" (in capitals), not {jitter!r}.')
+    total = sum(waits)
+    if total > PATIENCE_S:
+        raise Mistake(
+            f"in the worst case this waits {total:,.0f} s (about {total / 60:.0f} minutes) "
+            "before giving up, and the list waits with it. Keep the total under "
+            f"{PATIENCE_S // 60} minutes: fewer attempts, a shorter first interval, or "
+            "MaxDelaySeconds."
+        )
+    shown = ", ".join(f"{wait:g}" for wait in waits)
+    return f"{where} waits {shown} s: at most {total:g} s before giving up."
+
+
+retry_policy = Exercise(
+    key="retry_policy",
+    notebook=NOTEBOOK,
+    title="A Retry policy for a Lambda task",
+    checker=_check_retry,
+    hints=[
+        "Retry is a list of rules. One rule is enough: a dictionary with ErrorEquals, "
+        "IntervalSeconds, MaxAttempts and BackoffRate.",
+        "ErrorEquals lists the Lambda service's four passing errors: Lambda.ServiceException, "
+        "Lambda.AWSLambdaException, Lambda.SdkClientException and "
+        "Lambda.TooManyRequestsException. ListValidationError does not belong there.",
+        "IntervalSeconds 2, BackoffRate 2 and MaxAttempts 6 wait 2, 4, 8, 16, 32 and 64 s: "
+        "growing waits, about two minutes at worst.",
+    ],
+    solution_code=_RETRY,
+    solution_value=_retry_policy,
+    known_wrong=[
+        (_retry_policy()[0], "inside [ ]"),
+        ([], "retries nothing"),
+        ([{**_retry_policy()[0], "ErrorEquals": ["States.ALL"]}], "States.ALL retries"),
+        ([{**_retry_policy()[0], "ErrorEquals": ["States.TaskFailed"]}], "bugs included"),
+        (
+            [{**_retry_policy()[0], "ErrorEquals": [*TRANSIENT_ERRORS, "ListValidationError"]}],
+            "a bad list is just as bad",
+        ),
+        (
+            [{**_retry_policy()[0], "ErrorEquals": list(TRANSIENT_ERRORS[:3])}],
+            "Lambda.TooManyRequestsException would not be retried",
+        ),
+        (
+            [{**_retry_policy()[0], "ErrorEquals": ["Lambda.ServiceError", *TRANSIENT_ERRORS]}],
+            'Did you mean "Lambda.ServiceException"',
+        ),
+        (
+            [{**_retry_policy()[0], "ErrorEquals": ["KeyError", *TRANSIENT_ERRORS]}],
+            "function's own code",
+        ),
+        ([{**_retry_policy()[0], "ErrorEquals": "Lambda.ServiceException"}], "is a list"),
+        ([{**_retry_policy()[0], "MaxAttempts": 0}], "never retry"),
+        ([{**_retry_policy()[0], "MaxAttempts": 1}], "drops the list twice"),
+        ([{**_retry_policy()[0], "MaxAttempts": 20}], "hammering"),
+        ([{**_retry_policy()[0], "BackoffRate": 1}], "never grow"),
+        ([{**_retry_policy()[0], "BackoffRate": 0.5}], "at least 1.0"),
+        ([{**_retry_policy()[0], "IntervalSeconds": 0}], "at least 1"),
+        ([{**_retry_policy()[0], "IntervalSeconds": "2"}], "should be a number"),
+        ([{**_retry_policy()[0], "JitterStrategy": "full"}], '"FULL" or "NONE"'),
+        ([{**_retry_policy()[0], "IntervalSeconds": 30, "MaxAttempts": 8}], "worst case"),
+        (
+            [
+                {
+                    "ErrorEquals": list(TRANSIENT_ERRORS),
+                    "Interval": 2,
+                    "MaxAttempts": 6,
+                    "BackoffRate": 2,
+                }
+            ],
+            'Did you mean "IntervalSeconds"',
+        ),
+        (json.dumps(_retry_policy()), "Python list"),
+    ],
+)
+
+
+# -- exercise 2: the Catch rules ------------------------------------------------------------------
+
+_SOURCE = {
+    "bucket": "workshop-santa-input-123456789012-us-east-1",
+    "key": "by-hand/naughty.json",
+    "versionId": "Wq1c5Yh8bq0kTn.yKfJ3mEhD2lW9xR4s",
+}
+SAMPLE_ERROR = {
+    "Error": "ListValidationError",
+    "Cause": json.dumps(
+        {
+            "errorMessage": "Santa's list has 1 problem:\n- item 5 (kid-0006), field 'gifts': "
+            "naughty! 5 presents asked for, but the rule is at most 3",
+            "errorType": "ListValidationError",
+        }
+    ),
+}
+# Errors a Catch on ValidateData must handle: a bad list, a bug, a missing file, a timeout.
+MUST_CATCH = ("ListValidationError", "KeyError", "NoSuchKey", "States.Timeout")
+
+_CATCH = """my_catch = [
+    {"ErrorEquals": ["ListValidationError"], "ResultPath": "$.error", "Next": "FixIt"},
+    {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "FixIt"},
+]
+"""
+
+
+def _catch_rules() -> list[dict[str, Any]]:
+    return [
+        {"ErrorEquals": ["ListValidationError"], "ResultPath": "$.error", "Next": "FixIt"},
+        {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "FixIt"},
+    ]
+
+
+_WRONG_TARGETS = {
+    "NotifyFailure": "would announce the failure, but nobody would move the bad list to "
+    "quarantine or write down why",
+    "ListRejected": "would end the run at once: the bad list stays where it is and nobody is told",
+    "CouldNotQuarantine": "is for when FixIt itself fails",
+    "TransformData": "would try to stamp a list that validate just rejected",
+    "ValidateData": "would check the same list again, with the same result, for ever",
+    "Notify": "would announce a success that did not happen",
+}
+
+
+def _check_catch(answer: Any) -> str:
+    rules = python_value(answer, list, "Catch")
+    if not rules:
+        raise Mistake("an empty Catch catches nothing: add a rule that sends errors to FixIt.")
+    for index, rule in enumerate(rules):
+        where = _where("Catch", index, len(rules))
+        rule = python_value(rule, dict, where)
+        check_fields(rule, CATCH_FIELDS, _capital(where))
+        names = _error_names(rule, where)
+        if "States.ALL" in names and (len(names) > 1 or index != len(rules) - 1):
+            raise Mistake(
+                "States.ALL must be alone in its ErrorEquals, in the last rule: rules are tried "
+                "in order, so nothing after it could ever match (Step Functions refuses the "
+                "definition otherwise)."
+            )
+        _check_target(rule, where)
+        _check_error_placement(rule.get("ResultPath", "$"))
+    names = [name for rule in rules for name in rule["ErrorEquals"]]
+    if not _handles(names, "ListValidationError"):
+        raise Mistake(
+            "a bad list (ListValidationError) is not caught, so it would end the run with "
+            "nobody told. Catch it and send it to FixIt."
+        )
+    uncaught = [error for error in MUST_CATCH if not _handles(names, error)]
+    if uncaught:
+        raise Mistake(
+            "a bad list is handled, but anything else (a bug, a missing file, a timeout) would "
+            'still end the run unhandled. Add a last rule with ["States.ALL"] that also goes to '
+            "FixIt."
+        )
+    return (
+        "every failure goes to FixIt, which receives the file (bucket, key, versionId) and, at "
+        '"$.error", why it failed.'
+    )
+
+
+def _check_target(rule: dict[str, Any], where: str) -> None:
+    target = rule.get("Next")
+    if target is None:
+        raise Mistake(f'{where} needs a "Next": the state to go to when it catches an error.')
+    if target == "FixIt":
+        return
+    if not isinstance(target, str):
+        raise Mistake(f'"Next" is the name of one state, in quotes, not {target!r}.')
+    if target in _WRONG_TARGETS:
+        raise Mistake(f"{target} {_WRONG_TARGETS[target]}. Send the error to FixIt first.")
+    guess = closest(str(target), _santa_states())
+    meant = f' Did you mean "{guess}"?' if guess else ""
+    raise Mistake(f"Santa's state machine has no state called {target!r}.{meant}")
+
+
+def _check_error_placement(result_path: Any) -> None:
+    check_path("ResultPath", result_path)
+    if result_path == "$":
+        raise Mistake(
+            "without a ResultPath the error replaces the whole input: FixIt would get only "
+            '{"Error", "Cause"} and not know which file to move. "ResultPath": "$.error" adds '
+            "the error beside the input instead."
+        )
+    if result_path is None:
+        raise Mistake(
+            "ResultPath null throws the error away: FixIt would know the file but not why it "
+            'failed, and the reason file would be empty. Use "ResultPath": "$.error".'
+        )
+    received = place(_SOURCE, SAMPLE_ERROR, result_path)
+    if received.get("error") != SAMPLE_ERROR or any(
+        received.get(key) != value for key, value in _SOURCE.items()
+    ):
+        raise Mistake(
+            f'FixIt reads the error from the field "error" (event["error"]), but this '
+            f'ResultPath puts it at "{result_path}". Use "ResultPath": "$.error".'
+        )
+
+
+_ONE_RULE = {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "FixIt"}
+
+catch_rules = Exercise(
+    key="catch_rules",
+    notebook=NOTEBOOK,
+    title="Catch: send failures to FixIt",
+    checker=_check_catch,
+    hints=[
+        "Catch is a list of rules, tried in order. Each rule has ErrorEquals, Next and ResultPath.",
+        'Every rule goes to "FixIt". One rule can name "ListValidationError"; a last rule with '
+        '["States.ALL"] catches everything else.',
+        'FixIt needs the original input *and* the error: "ResultPath": "$.error" puts the error '
+        "beside the input instead of replacing it.",
+    ],
+    solution_code=_CATCH,
+    solution_value=_catch_rules,
+    known_wrong=[
+        (_ONE_RULE, "inside [ ]"),
+        ([], "catches nothing"),
+        ([{k: v for k, v in _ONE_RULE.items() if k != "ResultPath"}], "replaces the whole input"),
+        ([{**_ONE_RULE, "ResultPath": "$"}], "replaces the whole input"),
+        ([{**_ONE_RULE, "ResultPath": None}], "throws the error away"),
+        ([{**_ONE_RULE, "ResultPath": "$.errorInfo"}], 'event["error"]'),
+        ([{**_ONE_RULE, "ResultPath": "$.bucket"}], 'event["error"]'),
+        ([{**_ONE_RULE, "ResultPath": "error"}], "starts with $"),
+        ([{**_ONE_RULE, "Next": "NotifyFailure"}], "quarantine"),
+        ([{**_ONE_RULE, "Next": "ListRejected"}], "end the run at once"),
+        ([{**_ONE_RULE, "Next": "TransformData"}], "stamp a list"),
+        ([{**_ONE_RULE, "Next": "Fixit"}], 'Did you mean "FixIt"'),
+        ([{k: v for k, v in _ONE_RULE.items() if k != "Next"}], 'needs a "Next"'),
+        ([_catch_rules()[0]], "anything else"),
+        ([_catch_rules()[1], _catch_rules()[0]], "in the last rule"),
+        ([{**_ONE_RULE, "ErrorEquals": ["States.ALL", "ListValidationError"]}], "alone"),
+        (
+            [{**_catch_rules()[0], "ErrorEquals": ["KeyError"]}],
+            "ListValidationError) is not caught",
+        ),
+        ([{**_ONE_RULE, "ErrorEquals": "States.ALL"}], "is a list"),
+        ([{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "next": "FixIt"}], '"Next"'),
+        (json.dumps(_catch_rules()), "Python list"),
+    ],
+)
