@@ -21,8 +21,7 @@ def _split(requirement: str) -> tuple[str, str]:
 def test_environment_yml_matches_pyproject():
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     wanted = dict(
-        _split(r)
-        for r in [*project["dependencies"], *project["optional-dependencies"]["dev"]]
+        _split(r) for r in [*project["dependencies"], *project["optional-dependencies"]["dev"]]
     )
     environment = yaml.safe_load((REPO / "environment.yml").read_text())
     listed: dict[str, str] = {}
