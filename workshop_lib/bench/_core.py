@@ -19,6 +19,7 @@ from typing import Any
 
 from .. import clients, cloud
 from .. import constants as C
+from ._images import measure_image_batch
 
 NOOP_HANDLER = "def handler(event, context):\n    return event\n"
 
@@ -78,9 +79,15 @@ class BenchResult:
 
 
 def run_benchmarks(
-    *, warm_samples: int = 60, extra: dict[str, Callable[[], float]] | None = None
+    *,
+    warm_samples: int = 60,
+    extra: dict[str, Callable[[], float]] | None = None,
+    images: bool = True,
 ) -> BenchResult:
-    """Start a fresh local cloud on a free port, measure, and stop it."""
+    """Start a fresh local cloud on a free port, measure, and stop it.
+
+    `images` adds the image batch figures (about two minutes: 20 photos of 12 megapixels
+    through the Map workflow, then the same work directly)."""
     result = BenchResult()
     port = _free_port()
     previous = {k: os.environ.get(k) for k in (C.ENV_CLOUD_PORT, C.ENV_STATE_DIR)}
@@ -94,6 +101,8 @@ def run_benchmarks(
             result.figures["cloud_start_s"] = time.perf_counter() - started
             result.figures["python_boto3_import_ms"] = _boto3_import_ms()
             _measure_cloud(result, warm_samples)
+            if images:
+                measure_image_batch(result.figures)
             for name, measure in (extra or {}).items():
                 result.figures[name] = measure()
         finally:

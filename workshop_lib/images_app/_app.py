@@ -1,0 +1,340 @@
+"""`ImageApp`: the deployed image processor, driven from a notebook.
+
+app = ImageApp.deploy()                       # or ImageApp.connect() if already deployed
+runs = app.process(["rocket.jpg", "truncated.jpg"])
+runs                                          # a table: status, outputs or reason
+runs[0]                                       # the upload beside its web files
+app.records()                                 # the DynamoDB tracking table
+app.run_batch("gallery/")                     # the Map workflow over a folder
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import mimetypes
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from .. import clients
+from ..deploy import DestroyReport, Stack, deploy, destroy, outputs, resolve_app
+from ..errors import WorkshopError
+from ..gallery import sample_bytes, sample_manifest
+from ._code import image_id
+from ._records import TrackingRecord, TrackingTable, from_item
+from ._runs import BatchRun, ImageRun, ImageRuns, Upload
+from ._settings import FunctionSettings
+
+APP = "images"
+FUNCTIONS = {
+    "trigger": "TriggerFunction",
+    "validate": "ValidateFunction",
+    "resize": "ResizeFunction",
+    "filters": "FiltersFunction",
+    "optimize": "OptimizeFunction",
+    "notify_success": "NotifySuccessFunction",
+    "notify_error": "NotifyErrorFunction",
+    "list_images": "ListImagesFunction",
+    "notify_batch": "NotifyBatchFunction",
+}
+"""Short names of the app's functions, and their logical ids in template.yaml."""
+
+_POLL_S = 0.1
+_UPLOAD_THREADS = 8
+
+ImageInput = str | Path | bytes
+
+
+class ImageAppError(WorkshopError):
+    """The image processor is not deployed, or a run did not finish."""
+
+
+class ImageApp:
+    """The deployed stack's names, and the actions of the story: upload, wait, look."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+
+    # -- getting one -------------------------------------------------------------------------
+    @classmethod
+    def deploy(cls) -> ImageApp:
+        """Deploy (or update) infra/image_processor and return it."""
+        return cls(deploy(APP))
+
+    @classmethod
+    def connect(cls) -> ImageApp:
+        """The already deployed app."""
+        found = outputs(APP)
+        if not found:
+            raise ImageAppError(
+                "The image processor is not deployed.",
+                hint="Run ImageApp.deploy() (or `workshop deploy images`) first.",
+            )
+        cloudformation = clients.client("cloudformation")
+        name = resolve_app(APP).stack_name
+        status = cloudformation.describe_stacks(StackName=name)["Stacks"][0]["StackStatus"]
+        pages = cloudformation.get_paginator("list_stack_resources").paginate(StackName=name)
+        resources = {
+            item["LogicalResourceId"]: (item["ResourceType"], item.get("PhysicalResourceId", ""))
+            for page in pages
+            for item in page["StackResourceSummaries"]
+        }
+        return cls(Stack(name, status, found, resources, changed=False))
+
+    def destroy(self) -> DestroyReport:
+        """Remove everything: buckets (emptied first), table, topic, functions, workflows."""
+        return destroy(APP)
+
+    # -- names -------------------------------------------------------------------------------
+    @property
+    def input_bucket(self) -> str:
+        return self.stack["InputBucketName"]
+
+    @property
+    def upload_prefix(self) -> str:
+        return self.stack["UploadPrefix"]
+
+    @property
+    def output_bucket(self) -> str:
+        return self.stack["OutputBucketName"]
+
+    @property
+    def output_prefix(self) -> str:
+        return self.stack["OutputPrefix"]
+
+    @property
+    def state_machine_arn(self) -> str:
+        return self.stack["StateMachineArn"]
+
+    @property
+    def batch_state_machine_arn(self) -> str:
+        return self.stack["BatchStateMachineArn"]
+
+    @property
+    def table_name(self) -> str:
+        return self.stack["TableName"]
+
+    @property
+    def topic_arn(self) -> str:
+        return self.stack["TopicArn"]
+
+    def function_name(self, name: str) -> str:
+        """The deployed name of a function: "validate", "resize", ... (see FUNCTIONS)."""
+        logical = FUNCTIONS.get(name, name)
+        try:
+            return self.stack.resources[logical][1]
+        except KeyError:
+            raise ImageAppError(
+                f"The app has no function called {name!r}.",
+                hint=f"Use one of: {', '.join(FUNCTIONS)}.",
+            ) from None
+
+    def settings(self) -> FunctionSettings:
+        """Every function's memory, timeout, handler and environment variables, as deployed."""
+        return FunctionSettings.read({short: self.function_name(short) for short in FUNCTIONS})
+
+    def read_outputs(self, outputs: Iterable[Mapping[str, Any]]) -> dict[str, bytes]:
+        """The files an OptimizeImage result lists, by file name ("medium.jpg")."""
+        s3 = clients.client("s3")
+        return {
+            item["key"].rsplit("/", 1)[-1]: s3.get_object(
+                Bucket=item.get("bucket") or self.output_bucket, Key=item["key"]
+            )["Body"].read()
+            for item in outputs
+        }
+
+    def definition(self, *, batch: bool = False) -> dict[str, Any]:
+        """The deployed state machine's definition (function ARNs filled in)."""
+        arn = self.batch_state_machine_arn if batch else self.state_machine_arn
+        response = clients.client("stepfunctions").describe_state_machine(stateMachineArn=arn)
+        return json.loads(response["definition"])
+
+    def execution_arn(self, upload: Upload | str) -> str:
+        """The execution the trigger starts for an upload (its name is the upload's id)."""
+        name = upload.image_id if isinstance(upload, Upload) else upload
+        return f"{self.state_machine_arn.replace(':stateMachine:', ':execution:')}:{name}"
+
+    # -- uploading ---------------------------------------------------------------------------
+    def put(
+        self,
+        source: ImageInput,
+        *,
+        key: str | None = None,
+        folder: str | None = None,
+        filters: str | None = None,
+    ) -> Upload:
+        """Put an image in the input bucket. `source` is a sample's name (see
+        `gallery.sample_manifest()`), a path, or bytes (then give `key`). Without `key`, it goes
+        to `folder` (default: the upload prefix, which starts the workflow) under its own name.
+        `filters` ("sepia,sharpen" or "none") travels as the object's metadata."""
+        data, name = _read(source)
+        if key is None:
+            if name is None:
+                raise ImageAppError("Give a key for raw bytes.", hint='put(data, key="x.jpg")')
+            key = f"{folder if folder is not None else self.upload_prefix}{name}"
+        content_type = mimetypes.guess_type(key)[0] or "application/octet-stream"
+        extra: dict[str, Any] = {"Metadata": {"filters": filters}} if filters is not None else {}
+        response = clients.client("s3").put_object(
+            Bucket=self.input_bucket, Key=key, Body=data, ContentType=content_type, **extra
+        )
+        version = response.get("VersionId")
+        return Upload(
+            bucket=self.input_bucket,
+            key=key,
+            version_id=version,
+            image_id=image_id(self.input_bucket, key, version),
+            data=data,
+            filters=filters,
+        )
+
+    def upload(self, source: ImageInput, *, filters: str | None = None) -> Upload:
+        """Upload under the upload prefix: S3 notifies the trigger, which starts the workflow."""
+        return self.put(source, filters=filters)
+
+    # -- waiting and looking -----------------------------------------------------------------
+    def wait(self, uploads: Upload | Sequence[Upload], *, timeout: float = 120) -> Any:
+        """Wait until each upload's execution has finished; an ImageRun, or ImageRuns for a
+        list."""
+        single = isinstance(uploads, Upload)
+        chosen = [uploads] if single else list(uploads)
+        sfn = clients.client("stepfunctions")
+        pending = {upload.image_id: upload for upload in chosen}
+        finished: dict[str, dict[str, Any]] = {}
+        deadline = time.monotonic() + timeout
+        while pending:
+            for name, upload in list(pending.items()):
+                try:
+                    described = sfn.describe_execution(executionArn=self.execution_arn(upload))
+                except sfn.exceptions.ExecutionDoesNotExist:
+                    continue  # the trigger has not started it yet
+                if described["status"] != "RUNNING":
+                    finished[name] = described
+                    del pending[name]
+            if not pending:
+                break
+            if time.monotonic() > deadline:
+                waiting = ", ".join(u.key for u in pending.values())
+                raise ImageAppError(
+                    f"These uploads were not processed within {timeout:.0f} s: {waiting}.",
+                    hint="Read the trigger's and the state machine's logs, or wait longer "
+                    "(wait(uploads, timeout=...)).",
+                )
+            time.sleep(_POLL_S)
+        runs = ImageRuns(self._run(u, finished[u.image_id]) for u in chosen)
+        return runs[0] if single else runs
+
+    def process(
+        self,
+        sources: ImageInput | Iterable[ImageInput],
+        *,
+        filters: str | None = None,
+        timeout: float = 120,
+    ) -> Any:
+        """Upload (all at once, like many users) and wait for the results: an ImageRun for
+        one source, ImageRuns for a list."""
+        if isinstance(sources, str | Path | bytes):
+            return self.wait(self.upload(sources, filters=filters), timeout=timeout)
+        chosen = list(sources)
+        with ThreadPoolExecutor(max_workers=_UPLOAD_THREADS) as pool:
+            uploads = list(pool.map(lambda source: self.upload(source, filters=filters), chosen))
+        return self.wait(uploads, timeout=timeout)
+
+    def _run(self, upload: Upload, described: Mapping[str, Any]) -> ImageRun:
+        started, stopped = described.get("startDate"), described.get("stopDate")
+        seconds = (stopped - started).total_seconds() if started and stopped else None
+        output = json.loads(described["output"]) if described.get("output") else None
+        return ImageRun(
+            upload=upload,
+            execution_arn=described["executionArn"],
+            status=described["status"],
+            seconds=seconds,
+            output=output,
+            record=self.record(upload.image_id),
+            output_bucket=self.output_bucket,
+        )
+
+    def record(self, image_id: str) -> TrackingRecord | None:
+        """One upload's tracking record."""
+        item = (
+            clients.client("dynamodb")
+            .get_item(
+                TableName=self.table_name, Key={"imageId": {"S": image_id}}, ConsistentRead=True
+            )
+            .get("Item")
+        )
+        return TrackingRecord(from_item(item)) if item else None
+
+    def records(self) -> TrackingTable:
+        """The whole tracking table."""
+        return TrackingTable.scan(self.table_name)
+
+    # -- batches -----------------------------------------------------------------------------
+    def run_batch(
+        self, prefix: str, *, concurrency: int | None = None, timeout: float = 300
+    ) -> BatchRun:
+        """Process every image under `prefix` with the batch (Map) workflow and wait."""
+        sfn = clients.client("stepfunctions")
+        document: dict[str, Any] = {"prefix": prefix}
+        if concurrency is not None:
+            document["concurrency"] = concurrency
+        arn = sfn.start_execution(
+            stateMachineArn=self.batch_state_machine_arn, input=json.dumps(document)
+        )["executionArn"]
+        deadline = time.monotonic() + timeout
+        while (described := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
+            if time.monotonic() > deadline:
+                raise ImageAppError(
+                    f"The batch over {prefix} did not finish within {timeout:.0f} s.",
+                    hint="Look at its execution in the Step Functions console, or wait longer.",
+                )
+            time.sleep(_POLL_S)
+        output = json.loads(described["output"]) if described.get("output") else None
+        started, stopped = described.get("startDate"), described.get("stopDate")
+        ids = [item.get("imageId") for item in (output or {}).get("results") or []]
+        records = [record for i in ids if i and (record := self.record(i)) is not None]
+        return BatchRun(
+            execution_arn=arn,
+            status=described["status"],
+            seconds=(stopped - started).total_seconds() if started and stopped else None,
+            input=document,
+            output=output,
+            records=records,
+        )
+
+    # -- display -----------------------------------------------------------------------------
+    def __repr__(self) -> str:
+        return (
+            f"ImageApp({self.stack.name}, uploads to s3://{self.input_bucket}/{self.upload_prefix})"
+        )
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td>{html.escape(label)}</td><td><code>{html.escape(value)}</code></td></tr>"
+            for label, value in (
+                ("Upload photos to", f"s3://{self.input_bucket}/{self.upload_prefix}"),
+                ("Web files appear in", f"s3://{self.output_bucket}/{self.output_prefix}"),
+                ("Tracking table", self.table_name),
+                ("Workflow (one upload)", self.state_machine_arn.rsplit(":", 1)[-1]),
+                ("Workflow (a folder)", self.batch_state_machine_arn.rsplit(":", 1)[-1]),
+                ("Messages", self.topic_arn.rsplit(":", 1)[-1]),
+            )
+        )
+        status = html.escape(self.stack.status)
+        return f"<div><b>Image processor</b> ({status})<table>{rows}</table></div>"
+
+
+def _read(source: ImageInput) -> tuple[bytes, str | None]:
+    if isinstance(source, bytes):
+        return source, None
+    if isinstance(source, str) and source in sample_manifest()["files"]:
+        return sample_bytes(source), source
+    path = Path(source)
+    if not path.is_file():
+        raise ImageAppError(
+            f"{source!s} is neither a sample image nor a file.",
+            hint="Use a name from data/images (e.g. 'rocket.jpg') or a path to an image.",
+        )
+    return path.read_bytes(), path.name
