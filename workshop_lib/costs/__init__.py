@@ -5,14 +5,30 @@ Every price comes from `workshop_lib.pricing.load_prices()`; pass `prices=` to u
 
     >>> from workshop_lib.costs import lambda_cost, stepfunctions_cost, standard_vs_express
     >>> lambda_cost(memory_mb=1024, duration_ms=28, invocations=60_000_000)
+
+Measured costs read real executions in the current cloud (offline or aws mode):
+
+    >>> measure_app("santa")                       # the latest executions of a deployed app
+    >>> measure_execution(execution_arn).cost      # one execution, as a WorkflowCost
+    >>> tune_function("my-function", {"n": 1})     # power tuning (a MODEL offline)
 """
 
 from __future__ import annotations
 
 from ._break_even import BreakEven, Crossing, standard_vs_express
+from ._controls import cost_controls, workflow_at_memory
 from ._cpu_model import model_duration_ms, vcpu_share
 from ._errors import CostInputError
+from ._express import ExpressCopy, express_copy
+from ._history import ExecutionEvent, ExecutionRecord, read_execution
 from ._lambda import LambdaCost, lambda_cost
+from ._measured import REQUEST_MODES, MeasuredExecution, measure_execution
+from ._measured_workflow import (
+    MeasuredWorkflow,
+    measure_app,
+    measure_executions,
+    measured_break_even,
+)
 from ._power_tuning import (
     DEFAULT_MEMORY_SIZES,
     STRATEGIES,
@@ -21,29 +37,58 @@ from ._power_tuning import (
     invoke_cost,
     trimmed_mean,
 )
+from ._reports import LambdaAttempt, MeasuredInvoke
+from ._requests import RequestCount, RequestProfile, requests_from_counter
+from ._sliders import SliderPanel
 from ._stepfunctions import WORKFLOW_TYPES, StepFunctionsCost, stepfunctions_cost
+from ._transitions import TransitionCount, count_transitions
+from ._tuner import PowerTuningRun, tune_function
 from ._workflow import SERVICES, LambdaInvocation, MonthlyCost, WorkflowCost
 
 __all__ = [
     "DEFAULT_MEMORY_SIZES",
+    "REQUEST_MODES",
     "SERVICES",
     "STRATEGIES",
     "WORKFLOW_TYPES",
     "BreakEven",
     "CostInputError",
     "Crossing",
+    "ExecutionEvent",
+    "ExecutionRecord",
+    "ExpressCopy",
+    "LambdaAttempt",
     "LambdaCost",
     "LambdaInvocation",
+    "MeasuredExecution",
+    "MeasuredInvoke",
+    "MeasuredWorkflow",
     "MonthlyCost",
     "PowerTuningResult",
+    "PowerTuningRun",
+    "RequestCount",
+    "RequestProfile",
+    "SliderPanel",
     "StepFunctionsCost",
+    "TransitionCount",
     "TuningChoice",
     "WorkflowCost",
+    "cost_controls",
+    "count_transitions",
+    "express_copy",
     "invoke_cost",
     "lambda_cost",
+    "measure_app",
+    "measure_execution",
+    "measure_executions",
+    "measured_break_even",
     "model_duration_ms",
+    "read_execution",
+    "requests_from_counter",
     "standard_vs_express",
     "stepfunctions_cost",
     "trimmed_mean",
+    "tune_function",
     "vcpu_share",
+    "workflow_at_memory",
 ]

@@ -10,6 +10,8 @@ from typing import Any
 from ..pricing import ARCHITECTURES
 from ._display import number, text_table, usd
 from ._lambda import LambdaCost, lambda_cost
+from ._measured import REQUEST_MODES
+from ._measured_workflow import measure_app
 from ._stepfunctions import WORKFLOW_TYPES, StepFunctionsCost, stepfunctions_cost
 
 
@@ -139,12 +141,60 @@ def _stepfunctions_rows(result: StepFunctionsCost) -> list[tuple[str, str]]:
     return rows
 
 
+# -- workshop cost workflow APP -----------------------------------------------------------------
+
+
+def _add_workflow(commands: Any) -> None:
+    parser = commands.add_parser(
+        "workflow",
+        help="cost of a deployed app's executions, measured in the current cloud",
+        description="Measure the latest executions of APP's state machine: transitions from "
+        "the history, Lambda billed time from REPORT lines, S3/DynamoDB/SNS requests counted "
+        "by the local cloud (offline) or declared in infra/APP/requests.json (aws mode).",
+    )
+    parser.add_argument("app", metavar="APP", help="santa, images, or an app folder")
+    parser.add_argument(
+        "--last", type=int, default=5, metavar="N", help="executions to measure (default 5)"
+    )
+    parser.add_argument(
+        "--all", action="store_true", help="measure failed executions too, not only succeeded"
+    )
+    parser.add_argument(
+        "--volume", type=_count, default=1_000_000, metavar="V", help="executions a month"
+    )
+    parser.add_argument(
+        "--requests", choices=REQUEST_MODES, default="auto", help="how to get request counts"
+    )
+    parser.add_argument(
+        "--free-tier", action="store_true", help="apply the free tier to the monthly figure"
+    )
+    _add_json_flag(parser)
+    parser.set_defaults(func=_run_workflow)
+
+
+def _run_workflow(args: argparse.Namespace) -> int:
+    measured = measure_app(
+        args.app,
+        last=args.last,
+        status=None if args.all else "SUCCEEDED",
+        requests=args.requests,
+    )
+    if args.json:
+        print(json.dumps(measured.as_dict(args.volume), indent=2))
+        return 0
+    print(measured)
+    print()
+    print(measured.cost)
+    print()
+    print(measured.monthly(args.volume, free_tier=args.free_tier))
+    return 0
+
+
 # -- shared ------------------------------------------------------------------------------------
 
-# Each function adds one `workshop cost <what>` subcommand. A new one (such as `workflow APP`,
-# which prices a deployed app's executions) is an `_add_<what>(commands)` function in this
-# module, appended here.
-_SUBCOMMANDS: tuple[Callable[[Any], None], ...] = (_add_lambda, _add_stepfunctions)
+# Each function adds one `workshop cost <what>` subcommand: an `_add_<what>(commands)` function
+# in this module, appended here.
+_SUBCOMMANDS: tuple[Callable[[Any], None], ...] = (_add_lambda, _add_stepfunctions, _add_workflow)
 
 
 def _add_json_flag(parser: argparse.ArgumentParser) -> None:
