@@ -119,7 +119,7 @@ def test_bad_definition_json_says_where(tmp_path):
 
 
 def test_every_app_template_translates(local_cloud):
-    for name in ("santa",):
+    for name in ("santa", "images"):
         template = build_template(resolve_app(name))
         assert template["Resources"]
 

@@ -41,14 +41,29 @@ _EXPORTS = {
     "clean_up": "workshop_lib.cleanup",
 }
 _SUBMODULES = (
-    "cloud",
+    "cleanup",
     "clients",
+    "cloud",
     "constants",
+    "costs",
+    "course",
+    "dataflow",
+    "deploy",
     "errors",
     "executions",
+    "exercises",
     "functions",
+    "gallery",
+    "graph",
     "guard",
+    "images_app",
+    "inbox",
     "lambda_report",
+    "monitoring",
+    "pricing",
+    "santa",
+    "scaling",
+    "source",
 )
 
 __all__ = sorted([*_EXPORTS, *_SUBMODULES])

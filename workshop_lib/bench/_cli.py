@@ -15,10 +15,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--samples", type=int, default=60, help="warm samples (at least 50)")
+    parser.add_argument(
+        "--no-images", action="store_true", help="skip the image batch figures (about two minutes)"
+    )
     parser.set_defaults(func=_bench)
 
 
 def _bench(args: argparse.Namespace) -> int:
-    result = run_benchmarks(warm_samples=max(50, args.samples))
+    result = run_benchmarks(warm_samples=max(50, args.samples), images=not args.no_images)
     print(result.to_json() if args.json else result.table())
     return 0

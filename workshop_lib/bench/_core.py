@@ -40,6 +40,7 @@ GOALS = (
     Benchmark("cloud ready (s)", "cloud_start_s", 2.0),
     Benchmark("3-Task execution vs bare request", "execution_3task_ms", 10.0, "bare_request_ms"),
     Benchmark("image batch (Map) vs direct Pillow", "image_batch_ratio", 1.3),
+    Benchmark("catch-up to notebook 06 from empty (s)", "catch_up_s", 30.0),
 )
 
 
@@ -105,6 +106,7 @@ def run_benchmarks(
                 measure_image_batch(result.figures)
             for name, measure in (extra or {}).items():
                 result.figures[name] = measure()
+            result.figures["catch_up_s"] = _catch_up_seconds()
         finally:
             cloud.stop(port)
             clients.forget_clients()
@@ -172,6 +174,13 @@ def _measure_cloud(result: BenchResult, warm_samples: int) -> None:
 
     execution()  # warm all three functions
     result.figures["execution_3task_ms"] = _median_ms(execution, 15)
+
+
+def _catch_up_seconds() -> float:
+    """From an empty local cloud to everything notebook 06 builds on (both apps deployed)."""
+    from ..course import catch_up
+
+    return catch_up(6, reset=True).seconds
 
 
 def _boto3_import_ms(samples: int = 5) -> float:
