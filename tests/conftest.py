@@ -65,11 +65,17 @@ def zip_source(files: dict[str, str]) -> bytes:
 
 @pytest.fixture(scope="session")
 def lambda_role(local_cloud: cloud.CloudStatus) -> str:
+    """A role for test functions. Not tagged as the workbook's, so the clean-up cells of the
+    notebooks (and the clean-up tests) leave it alone for the tests that run after them."""
     iam = clients.client("iam")
+    name = "test-lambda-role"
     document = (
         '{"Version":"2012-10-17","Statement":[{"Effect":"Allow",'
         '"Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
     )
-    return iam.create_role(RoleName="test-lambda-role", AssumeRolePolicyDocument=document)["Role"][
-        "Arn"
-    ]
+    try:
+        arn = iam.get_role(RoleName=name)["Role"]["Arn"]
+    except iam.exceptions.NoSuchEntityException:
+        arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=document)["Role"]["Arn"]
+    iam.untag_role(RoleName=name, TagKeys=[C.TAG_KEY])
+    return arn

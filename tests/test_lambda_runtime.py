@@ -272,3 +272,39 @@ def test_reserved_concurrency_applies_to_warm_environments_too(runtime, spec):
     capped = make_spec({"app.py": HANDLER, "helpers.py": HELPERS}, reserved_concurrency=0)
     with pytest.raises(ThrottledError):
         runtime.invoke(capped, b"{}")
+
+
+def test_the_local_cap_recycles_idle_environments(tmp_path, sink):
+    # More functions than the cap allows at once: idle ones are evicted, and the count of
+    # live environments stays right, so invokes never wait for capacity that never frees.
+    runtime = LambdaRuntime(
+        state_dir=tmp_path, endpoint_url="http://127.0.0.1:9", log_sink=sink, max_environments=2
+    )
+    specs = [
+        make_spec(
+            {"app.py": HANDLER, "helpers.py": HELPERS},
+            name=f"elf{i}",
+            arn=f"arn:aws:lambda:us-east-1:123456789012:function:elf{i}",
+        )
+        for i in range(4)
+    ]
+    done: list[str] = []
+
+    def churn() -> None:
+        for _ in range(3):
+            for spec in specs:
+                runtime.invoke(spec, b"{}")
+                done.append(spec.name)
+        runtime.reset()  # every idle environment goes: the cap must be free again
+        runtime.invoke(specs[0], b"{}")
+        done.append("after reset")
+
+    worker = threading.Thread(target=churn, daemon=True)
+    worker.start()
+    worker.join(timeout=120)
+    try:
+        assert len(done) == 13, "invokes stalled waiting for a free environment"
+        live = sum(env["idle"] + env["busy"] for env in runtime.environments())
+        assert live <= 2
+    finally:
+        runtime.shutdown()

@@ -236,6 +236,7 @@ class LambdaRuntime:
         oldest = min(pool.idle, key=lambda env: env.last_used)
         pool.idle.remove(oldest)
         retired.append(oldest)
+        self._live -= 1
         return True
 
     def _kill_later(self, environments: list[ExecutionEnvironment]) -> None:
