@@ -12,36 +12,29 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ._checks import check_fields, check_path, closest, place, python_value
+from ._checks import (
+    ALSO_TRANSIENT,
+    CATCH_FIELDS,
+    LAMBDA_SERVICE_ERRORS,
+    RETRY_FIELDS,
+    check_catch_all_last,
+    check_path,
+    closest,
+    handles,
+    place,
+    retry_defaults,
+    retry_waits,
+    rule_where,
+    rules_of,
+    whole_number,
+)
 from ._exercise import Exercise, Mistake
 
 NOTEBOOK = "03_when_elves_drop_presents"
 ASL = Path(__file__).resolve().parents[2] / "infra" / "santa" / "statemachine" / "santa.asl.json"
 
-TRANSIENT_ERRORS = (
-    "Lambda.ServiceException",
-    "Lambda.AWSLambdaException",
-    "Lambda.SdkClientException",
-    "Lambda.TooManyRequestsException",
-)
-"""The Lambda service's own passing errors: AWS recommends retrying these for Lambda tasks."""
-ALSO_TRANSIENT = ("Lambda.ClientExecutionTimeoutException", "Lambda.Unknown")
+TRANSIENT_ERRORS = LAMBDA_SERVICE_ERRORS
 BAD_DATA_ERRORS = ("ListValidationError", "InvalidInputError")
-RETRY_FIELDS = frozenset(
-    {
-        "ErrorEquals",
-        "IntervalSeconds",
-        "MaxAttempts",
-        "BackoffRate",
-        "MaxDelaySeconds",
-        "JitterStrategy",
-        "Comment",
-    }
-)
-CATCH_FIELDS = frozenset({"ErrorEquals", "Next", "ResultPath", "Comment"})
-JITTER_STRATEGIES = ("FULL", "NONE")
-# Step Functions' defaults when a Retry rule leaves a field out.
-DEFAULT_INTERVAL_S, DEFAULT_MAX_ATTEMPTS, DEFAULT_BACKOFF = 1, 3, 2.0
 # The workbook's own sense of "sensible" (teaching choices, not AWS limits).
 MIN_RETRIES, MAX_RETRIES = 2, 10
 PATIENCE_S = 600
@@ -51,34 +44,6 @@ PATIENCE_S = 600
 @cache
 def _santa_states() -> tuple[str, ...]:
     return tuple(json.loads(ASL.read_text(encoding="utf-8"))["States"])
-
-
-def _where(kind: str, index: int, count: int) -> str:
-    return f"the {kind} rule" if count == 1 else f"{kind} rule {index + 1}"
-
-
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def _error_names(rule: dict[str, Any], where: str) -> list[str]:
-    names = rule.get("ErrorEquals")
-    if names is None:
-        raise Mistake(f"{where} needs ErrorEquals: the list of error names it applies to.")
-    if isinstance(names, str):
-        raise Mistake(f'ErrorEquals is a list, even for one name: ["{names}"].')
-    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
-        raise Mistake(f"{where}: ErrorEquals should be a list of error names, in quotes.")
-    return names
-
-
-def _handles(names: list[str], error: str) -> bool:
-    """Whether an ErrorEquals list matches `error`, the way Step Functions matches it."""
-    if error == "States.Runtime":
-        return False  # never retried or caught
-    if error in names or "States.ALL" in names:
-        return True
-    return "States.TaskFailed" in names and error != "States.Timeout"
 
 
 # -- exercise 1: the Retry policy -----------------------------------------------------------------
@@ -111,19 +76,16 @@ def _retry_policy() -> list[dict[str, Any]]:
 
 
 def _check_retry(answer: Any) -> str:
-    rules = python_value(answer, list, "Retry")
+    rules = rules_of(answer, "Retry", RETRY_FIELDS)
     if not rules:
         raise Mistake("an empty Retry retries nothing: add a rule for the four Lambda errors.")
     summaries = []
     for index, rule in enumerate(rules):
-        where = _where("Retry", index, len(rules))
-        rule = python_value(rule, dict, where)
-        check_fields(rule, RETRY_FIELDS, _capital(where))
-        for name in _error_names(rule, where):
+        for name in rule["ErrorEquals"]:
             _check_retried_error(name)
-        summaries.append(_check_waits(rule, where))
+        summaries.append(_check_waits(rule, rule_where("Retry", index, len(rules))))
     names = [name for rule in rules for name in rule["ErrorEquals"]]
-    missing = [error for error in TRANSIENT_ERRORS if not _handles(names, error)]
+    missing = [error for error in TRANSIENT_ERRORS if not handles(names, error)]
     if missing:
         raise Mistake(
             f"{', '.join(missing)} would not be retried. All four errors of the Lambda service "
@@ -159,23 +121,11 @@ def _check_retried_error(name: str) -> None:
     )
 
 
-def _whole_number(rule: dict[str, Any], field: str, default: int) -> int:
-    value = rule.get(field, default)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise Mistake(f"{field} should be a number, such as 2, not {value!r}.")
-    if isinstance(value, float) and not value.is_integer():
-        raise Mistake(f"{field} is a whole number, not {value}.")
-    return int(value)
-
-
 def _check_waits(rule: dict[str, Any], where: str) -> str:
-    interval = _whole_number(rule, "IntervalSeconds", DEFAULT_INTERVAL_S)
-    attempts = _whole_number(rule, "MaxAttempts", DEFAULT_MAX_ATTEMPTS)
-    backoff = rule.get("BackoffRate", DEFAULT_BACKOFF)
-    if isinstance(backoff, bool) or not isinstance(backoff, int | float):
-        raise Mistake(f"BackoffRate should be a number, such as 2, not {backoff!r}.")
-    if interval < 1:
-        raise Mistake("IntervalSeconds is at least 1: the first wait lasts a second or more.")
+    defaults = retry_defaults()
+    attempts = whole_number(rule, "MaxAttempts", defaults.max_attempts)
+    waits = retry_waits(rule)  # also checks the interval, the backoff, the cap and the jitter
+    backoff = rule.get("BackoffRate", defaults.backoff_rate)
     if attempts < 1:
         raise Mistake(
             f"MaxAttempts {attempts} means: never retry. Give the Lambda service a few more "
@@ -191,25 +141,11 @@ def _check_waits(rule: dict[str, Any], where: str) -> str:
             f"{attempts} retries keep hammering a service that is already struggling. "
             f"Stay at {MAX_RETRIES} or fewer; Santa's file uses 6."
         )
-    if backoff < 1:
-        raise Mistake(
-            f"BackoffRate {backoff} would make each wait shorter than the last; Step Functions "
-            "requires at least 1.0. Use 2 to double each wait."
-        )
     if backoff == 1:
         raise Mistake(
             "with BackoffRate 1 the waits never grow, so a struggling service gets no more "
             "room on each try. Use 2: each wait twice as long as the one before."
         )
-    waits = [interval * backoff**n for n in range(attempts)]
-    if "MaxDelaySeconds" in rule:
-        cap = _whole_number(rule, "MaxDelaySeconds", 1)
-        if cap < 1:
-            raise Mistake("MaxDelaySeconds is at least 1: it caps each wait at that many seconds.")
-        waits = [min(wait, cap) for wait in waits]
-    jitter = rule.get("JitterStrategy", "NONE")
-    if jitter not in JITTER_STRATEGIES:
-        raise Mistake(f'JitterStrategy is "FULL" or "NONE" (in capitals), not {jitter!r}.')
     total = sum(waits)
     if total > PATIENCE_S:
         raise Mistake(
@@ -331,29 +267,20 @@ _WRONG_TARGETS = {
 
 
 def _check_catch(answer: Any) -> str:
-    rules = python_value(answer, list, "Catch")
+    rules = rules_of(answer, "Catch", CATCH_FIELDS)
     if not rules:
         raise Mistake("an empty Catch catches nothing: add a rule that sends errors to FixIt.")
+    check_catch_all_last(rules)
     for index, rule in enumerate(rules):
-        where = _where("Catch", index, len(rules))
-        rule = python_value(rule, dict, where)
-        check_fields(rule, CATCH_FIELDS, _capital(where))
-        names = _error_names(rule, where)
-        if "States.ALL" in names and (len(names) > 1 or index != len(rules) - 1):
-            raise Mistake(
-                "States.ALL must be alone in its ErrorEquals, in the last rule: rules are tried "
-                "in order, so nothing after it could ever match (Step Functions refuses the "
-                "definition otherwise)."
-            )
-        _check_target(rule, where)
+        _check_target(rule, rule_where("Catch", index, len(rules)))
         _check_error_placement(rule.get("ResultPath", "$"))
     names = [name for rule in rules for name in rule["ErrorEquals"]]
-    if not _handles(names, "ListValidationError"):
+    if not handles(names, "ListValidationError"):
         raise Mistake(
             "a bad list (ListValidationError) is not caught, so it would end the run with "
             "nobody told. Catch it and send it to FixIt."
         )
-    uncaught = [error for error in MUST_CATCH if not _handles(names, error)]
+    uncaught = [error for error in MUST_CATCH if not handles(names, error)]
     if uncaught:
         raise Mistake(
             "a bad list is handled, but anything else (a bug, a missing file, a timeout) would "
