@@ -42,6 +42,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..lambda_runtime import CodeSource, FunctionSpec, LambdaRuntime, ThrottledError
+from ._after_import import after_import
 
 _SANDBOX_ERRORS = frozenset({"Sandbox.Timedout", "Runtime.OutOfMemory", "Runtime.ExitError"})
 
@@ -54,20 +55,26 @@ class Settings:
 
 
 def apply(runtime: LambdaRuntime, settings: Settings, port: int) -> None:
+    """Patch moto. Each patch runs when moto first imports the module it changes, so the
+    cloud starts without importing services nobody has used yet."""
     _configure_moto()
-    _run_lambda_code(runtime)
-    _invoke_from_s3_asynchronously(runtime)
-    _name_unnamed_executions()
-    _scale_retry_and_wait(settings)
-    _name_sandbox_errors_like_aws()
-    _reuse_interpreter_clients(port)
     _cache_service_list()
-    _state_machines_from_cloudformation()
-    _buckets_from_cloudformation()
-    _log_executions_to_cloudwatch()
-    _start_sync_execution()
-    _publish_metrics(runtime)
-    _roll_back_failed_stacks()
+    _publish_lambda_metrics(runtime)
+    after_import("moto.awslambda.models", lambda: _run_lambda_code(runtime))
+    after_import("moto.s3.models", lambda: _invoke_from_s3_asynchronously(runtime))
+    after_import("moto.s3.models", _buckets_from_cloudformation)
+    after_import("moto.stepfunctions.models", _state_machines_from_cloudformation)
+    after_import("moto.stepfunctions.responses", _start_sync_execution)
+    after_import("moto.cloudformation.models", _roll_back_failed_stacks)
+    for patch in (
+        _name_unnamed_executions,
+        lambda: _scale_retry_and_wait(settings),
+        _name_sandbox_errors_like_aws,
+        lambda: _reuse_interpreter_clients(port),
+        _log_executions_to_cloudwatch,
+        _publish_execution_metrics,
+    ):
+        after_import("moto.stepfunctions.parser.models", patch)
 
 
 # -- 1. Lambda --------------------------------------------------------------------------------
@@ -781,9 +788,7 @@ def publish_metrics(
         )
 
 
-def _publish_metrics(runtime: LambdaRuntime) -> None:
-    from moto.stepfunctions.parser.backend import execution as execution_module
-
+def _publish_lambda_metrics(runtime: LambdaRuntime) -> None:
     def lambda_metrics(spec: FunctionSpec, outcome: Any) -> None:
         values = [
             ("Invocations", 1, "Count"),
@@ -796,6 +801,10 @@ def _publish_metrics(runtime: LambdaRuntime) -> None:
         )
 
     runtime.add_listener(lambda_metrics)
+
+
+def _publish_execution_metrics() -> None:
+    from moto.stepfunctions.parser.backend import execution as execution_module
 
     communication = execution_module.BaseExecutionWorkerCommunication
     original_reflect = communication._reflect_execution_status
