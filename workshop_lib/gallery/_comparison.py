@@ -9,7 +9,7 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
-from ._figure import Panel, build_figure, figure_png, html_table, png_img_tag
+from ._figure import FigureView, Panel, build_figure
 from ._summary import (
     ImageSource,
     ImageSummary,
@@ -20,13 +20,14 @@ from ._summary import (
     saving_text,
 )
 
-_HEADERS = ("image", "dimensions", "format", "size", "vs original")
 _ORIGINAL = "\0original"  # a key no output name can clash with
 
 
-class Comparison:
+class Comparison(FigureView):
     """An original and its outputs. In a notebook it shows as one figure (static, so it survives
     HTML export); `.widget()` gives a live toggle between outputs instead."""
+
+    HEADERS = ("image", "dimensions", "format", "size", "vs original")
 
     def __init__(
         self,
@@ -90,21 +91,6 @@ class Comparison:
     def _panel(self, label: str, key: str, *, is_original: bool) -> Panel:
         image, summary = self._previews[key]
         return Panel(label, image, self._caption(summary, is_original=is_original), summary.problem)
-
-    @functools.cached_property
-    def png(self) -> bytes:
-        """The figure as PNG bytes."""
-        return figure_png(self.figure())
-
-    def _repr_html_(self) -> str:
-        # Only HTML (no _repr_png_): Jupyter saves every representation an object offers, and
-        # the figure would then be stored in the notebook twice.
-        heading = f"<strong>{html.escape(self.title)}</strong>" if self.title else ""
-        alt = "; ".join(" ".join(row[:4]) for row in self._rows())
-        return (
-            f"<figure style='margin:0'>{heading}{png_img_tag(self.png, alt)}"
-            f"<figcaption>{html_table(_HEADERS, self._rows())}</figcaption></figure>"
-        )
 
     def __repr__(self) -> str:
         lines = [f"Comparison{f' {self.title!r}' if self.title else ''}:"]

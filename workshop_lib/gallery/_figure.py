@@ -7,6 +7,7 @@ is shown twice in Jupyter and no window opens outside it.
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import io
 import math
@@ -108,3 +109,32 @@ def html_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
         for row in rows
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+class FigureView:
+    """What Comparison and Gallery share: a cached PNG of `figure()`, shown in HTML with a
+    table of `_rows()` under `HEADERS`. Subclasses set `title` and `HEADERS`."""
+
+    HEADERS: tuple[str, ...] = ()
+    title: str | None
+
+    def figure(self) -> Figure:
+        raise NotImplementedError
+
+    def _rows(self) -> list[tuple[str, ...]]:
+        raise NotImplementedError
+
+    @functools.cached_property
+    def png(self) -> bytes:
+        """The figure as PNG bytes."""
+        return figure_png(self.figure())
+
+    def _repr_html_(self) -> str:
+        # Only HTML (no _repr_png_): Jupyter saves every representation an object offers, and
+        # the figure would then be stored in the notebook twice.
+        heading = f"<strong>{html.escape(self.title)}</strong>" if self.title else ""
+        alt = "; ".join(" ".join(row[:4]) for row in self._rows())
+        return (
+            f"<figure style='margin:0'>{heading}{png_img_tag(self.png, alt)}"
+            f"<figcaption>{html_table(self.HEADERS, self._rows())}</figcaption></figure>"
+        )

@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import functools
-import html
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from matplotlib.figure import Figure
 
-from ._figure import Panel, build_figure, figure_png, html_table, png_img_tag
+from ._figure import FigureView, Panel, build_figure
 from ._summary import ImageSource, ImageSummary, human_bytes, preview, read_items
 
-_HEADERS = ("image", "dimensions", "format", "size", "note")
 
-
-class Gallery:
+class Gallery(FigureView):
     """A grid of images with their dimensions, format and size; unreadable files get a panel
     saying why. Displays as a static figure plus a table."""
+
+    HEADERS = ("image", "dimensions", "format", "size", "note")
 
     def __init__(
         self, items: Mapping[str, bytes], title: str | None = None, *, columns: int = 4
@@ -59,20 +58,6 @@ class Gallery:
                 caption = f"{summary.dimensions()} · {summary.format}\n{caption}"
             panels.append(Panel(name, image, caption, summary.problem))
         return build_figure(panels, title=self.title, columns=self.columns)
-
-    @functools.cached_property
-    def png(self) -> bytes:
-        return figure_png(self.figure())
-
-    def _repr_html_(self) -> str:
-        # Only HTML (no _repr_png_): Jupyter saves every representation an object offers, and
-        # the figure would then be stored in the notebook twice.
-        heading = f"<strong>{html.escape(self.title)}</strong>" if self.title else ""
-        alt = "; ".join(" ".join(row[:4]) for row in self._rows())
-        return (
-            f"<figure style='margin:0'>{heading}{png_img_tag(self.png, alt)}"
-            f"<figcaption>{html_table(_HEADERS, self._rows())}</figcaption></figure>"
-        )
 
     def __repr__(self) -> str:
         lines = [f"Gallery of {len(self.items)}{f' {self.title!r}' if self.title else ''}:"]
