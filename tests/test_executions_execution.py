@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import uuid
 
@@ -357,3 +358,13 @@ def test_timeline_shows_retries_and_nested_steps(runs):
     assert labels[0] == "Both"
     assert sum("› Item" in label for label in labels) == 3
     assert all(label.startswith(" ") for label in labels if "›" in label)  # indented
+
+
+def test_elapsed_times_start_at_the_executions_first_event(runs):
+    for execution in runs.values():
+        rows = execution.events_frame()
+        assert rows[0]["type"] == "ExecutionStarted"
+        assert rows[0]["elapsed_seconds"] == 0
+        assert all(
+            b["elapsed_seconds"] >= a["elapsed_seconds"] for a, b in itertools.pairwise(rows)
+        )

@@ -179,11 +179,15 @@ class Execution:
 
     @property
     def start(self) -> datetime | None:
-        if self._description.get("startDate"):
-            return to_utc(self._description["startDate"])
+        # The history's own ExecutionStarted event first: elapsed times are measured on the
+        # history's clock (on AWS it equals startDate; the local cloud stamps it a little later).
         if self._replay.started:
             return self._replay.started
-        return self.events[0].timestamp if self.events else None
+        if self.events:
+            return self.events[0].timestamp
+        if self._description.get("startDate"):
+            return to_utc(self._description["startDate"])
+        return None
 
     @property
     def stop(self) -> datetime | None:
