@@ -59,6 +59,8 @@ def lambda_handler(event, context):
         block = bytearray(event["mb"] * 1024 * 1024)
         time.sleep(0.3)
         return len(block)
+    if action == "exit":
+        os._exit(3)
     if action == "unserialisable":
         return {"when": object()}
     return {"ok": True, "pid": os.getpid()}
@@ -308,3 +310,12 @@ def test_the_local_cap_recycles_idle_environments(tmp_path, sink):
         assert live <= 2
     finally:
         runtime.shutdown()
+
+
+def test_a_worker_that_exits_is_a_runtime_exit_error(runtime, spec):
+    outcome, body = invoke(runtime, spec, {"action": "exit"})
+    assert outcome.error_type == body["errorType"] == "Runtime.ExitError"
+    assert "Runtime exited with error: exit status 3" in body["errorMessage"]
+    assert outcome.report.status == "error"
+    again, _ = invoke(runtime, spec, {"action": "context"})
+    assert again.report.cold_start  # the environment is gone; the next invoke starts afresh

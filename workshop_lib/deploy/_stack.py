@@ -197,8 +197,9 @@ def _failure_report(name: str, *, since: float) -> str:
 
 
 def _template_argument(name: str, body: str) -> dict[str, str]:
-    # CloudFormation takes up to 51,200 bytes inline; larger templates go through S3.
-    if len(body.encode()) <= 51_200:
+    # AWS takes up to 51,200 bytes inline; larger templates go through S3. The local cloud
+    # has no such limit, so offline never needs (or names) an S3 URL.
+    if len(body.encode()) <= 51_200 or clients.resolve_target().offline:
         return {"TemplateBody": body}
     from ._artifacts import upload_artifact
 

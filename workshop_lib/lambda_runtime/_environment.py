@@ -229,34 +229,45 @@ class ExecutionEnvironment:
         self, request_id: str, lines: list[str], started: float, init_ms: float | None
     ) -> Outcome:
         self.kill()
-        message = f"RequestId: {request_id} Error: Runtime exited with error: signal: killed"
-        self._log(message, lines)
-        payload = _bootstrap.error_payload("Runtime.OutOfMemory", message)
-        return self._finish(
+        return self._runtime_exited(
+            "Runtime.OutOfMemory",
+            "signal: killed",
             request_id,
             lines,
-            _json(payload),
-            "Runtime.OutOfMemory",
-            duration_ms=(time.perf_counter() - started) * 1000,
-            init_ms=init_ms,
+            started,
+            init_ms,
             used_mb=self.spec.memory_mb,
-            status="error",
         )
 
     def _crashed(
         self, request_id: str, lines: list[str], started: float, init_ms: float | None
     ) -> Outcome:
         code = self._process.wait() if self._process else None
-        message = f"RequestId: {request_id} Error: Runtime exited with error: exit status {code}"
+        return self._runtime_exited(
+            "Runtime.ExitError", f"exit status {code}", request_id, lines, started, init_ms
+        )
+
+    def _runtime_exited(
+        self,
+        error_type: str,
+        how: str,
+        request_id: str,
+        lines: list[str],
+        started: float,
+        init_ms: float | None,
+        used_mb: int | None = None,
+    ) -> Outcome:
+        """The worker process is gone: AWS reports it as the runtime exiting with an error."""
+        message = f"RequestId: {request_id} Error: Runtime exited with error: {how}"
         self._log(message, lines)
-        payload = _bootstrap.error_payload("Runtime.ExitError", message)
         return self._finish(
             request_id,
             lines,
-            _json(payload),
-            "Runtime.ExitError",
+            _json(_bootstrap.error_payload(error_type, message)),
+            error_type,
             duration_ms=(time.perf_counter() - started) * 1000,
             init_ms=init_ms,
+            used_mb=used_mb,
             status="error",
         )
 
