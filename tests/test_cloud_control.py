@@ -94,3 +94,11 @@ def test_request_log_counts_calls_by_service_and_operation(local_cloud):
     counts = cloud.requests_between(since, _time.time() + 1)
     assert counts["s3"]["GET"] >= 1 and counts["s3"]["PUT"] >= 2 and counts["s3"]["LIST"] >= 1
     assert counts["sns"]["Publish"] == 1 and counts["sns"]["CreateTopic"] == 1
+
+
+def test_diagnose_shows_every_server_thread_and_the_log(local_cloud):
+    report = cloud.diagnose(local_cloud.port)
+    assert f"running on {local_cloud.endpoint_url}" in report
+    # faulthandler's dump: the thread serving requests is among them.
+    assert "Thread 0x" in report and "serve_forever" in report
+    assert str(local_cloud.log_file) in report

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import zip_source
 
+from workshop_lib import constants
 from workshop_lib.lambda_report import LambdaReport
 from workshop_lib.lambda_runtime import CodeSource, FunctionSpec, LambdaRuntime, ThrottledError
 
@@ -61,6 +62,18 @@ def lambda_handler(event, context):
         return len(block)
     if action == "exit":
         os._exit(3)
+    if action == "chatter":
+        # Threads that print long lines at once, as boto3's transfer threads can.
+        import threading
+        def talk(n):
+            for i in range(event["lines"]):
+                sys.stdout.write(f"thread {n} line {i} " + "x" * event["width"] + "\\n")
+        threads = [threading.Thread(target=talk, args=(n,)) for n in range(event["threads"])]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return {"printed": event["threads"] * event["lines"]}
     if action == "unserialisable":
         return {"when": object()}
     return {"ok": True, "pid": os.getpid()}
@@ -319,3 +332,40 @@ def test_a_worker_that_exits_is_a_runtime_exit_error(runtime, spec):
     assert outcome.report.status == "error"
     again, _ = invoke(runtime, spec, {"action": "context"})
     assert again.report.cold_start  # the environment is gone; the next invoke starts afresh
+
+
+def test_threads_logging_at_once_keep_the_control_channel_intact(runtime, spec, sink):
+    # Lines longer than a pipe's atomic write, from 6 threads at once: every one arrives whole
+    # and the invoke completes (a garbled frame used to leave the invoke waiting forever).
+    event = {"action": "chatter", "threads": 6, "lines": 40, "width": 20_000}
+    outcome, body = invoke(runtime, spec, event)
+    assert outcome.error_type is None and body == {"printed": 240}
+    printed = [m for m in sink.messages() if m.startswith("thread ")]
+    assert len(printed) == 240
+    assert all(m.endswith("x" * 20_000) and len(m) < 20_040 for m in printed)
+
+
+def test_a_sync_invoke_gives_up_with_a_429_when_the_local_cap_stays_full(
+    tmp_path, sink, spec, monkeypatch
+):
+    monkeypatch.setattr(constants, "LOCAL_CAPACITY_WAIT_SECONDS", 0.5)
+    runtime = LambdaRuntime(
+        state_dir=tmp_path, endpoint_url="http://127.0.0.1:9", log_sink=sink, max_environments=1
+    )
+    other = make_spec(
+        {"app.py": HANDLER, "helpers.py": HELPERS},
+        name="reindeer",
+        arn="arn:aws:lambda:us-east-1:123456789012:function:reindeer",
+    )
+    busy = threading.Thread(target=invoke, args=(runtime, spec, {"action": "sleep", "seconds": 2}))
+    busy.start()
+    try:
+        while not runtime.busy(spec):
+            threading.Event().wait(0.01)
+        with pytest.raises(ThrottledError, match="at most 1 execution environments"):
+            runtime.invoke(other, b"{}")
+        busy.join()
+        outcome, _ = invoke(runtime, other, {})  # room again: the same invoke now runs
+        assert outcome.error_type is None
+    finally:
+        runtime.shutdown()

@@ -9,10 +9,12 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from workshop_lib import cloud
 from workshop_lib.course._editions import LEARNER_DIR
 from workshop_lib.notebooks import discover, export_html, run_notebook
 
 NOTEBOOKS = discover()
+CELL_TIMEOUT_S = 240  # far above any cell's normal time, well under the test's own timeout
 LEARNER = discover(LEARNER_DIR)
 
 
@@ -40,9 +42,13 @@ def test_committed_without_outputs_and_ends_with_cleanup(path: Path):
 )
 def test_notebook_runs_offline(path: Path, local_cloud, tmp_path):
     result = run_notebook(
-        path, out_dir=tmp_path, extra_env={"WORKSHOP_CLOUD_PORT": str(local_cloud.port)}
+        path,
+        out_dir=tmp_path,
+        extra_env={"WORKSHOP_CLOUD_PORT": str(local_cloud.port)},
+        timeout=CELL_TIMEOUT_S,
     )
-    assert result.ok, result.error
+    # A failed or hung cell comes with what the local cloud was doing at that moment.
+    assert result.ok, f"{result.error}\n\n{cloud.diagnose(local_cloud.port)}"
     page = result.html.read_text(encoding="utf-8")
     assert not re.search(r"<script[^>]+src=[\"']https?://", page), "exported HTML loads a CDN"
     executed = nbformat.read(result.executed, as_version=4)

@@ -30,6 +30,8 @@ DEFAULT_TIME_SCALE = 0.01
 ENV_MAX_ENVIRONMENTS = "WORKSHOP_MAX_ENVIRONMENTS"
 DEFAULT_MAX_ENVIRONMENTS = 32
 """Offline cap on live Lambda execution environments (processes), to protect a laptop."""
+LOCAL_CAPACITY_WAIT_SECONDS = 60.0
+"""How long a synchronous invoke waits for a free slot under the local cap before a 429."""
 
 ENV_IDLE_SECONDS = "WORKSHOP_ENVIRONMENT_IDLE_SECONDS"
 DEFAULT_IDLE_SECONDS = 600.0

@@ -3,6 +3,7 @@
 from ._control import (
     CloudStatus,
     configure,
+    diagnose,
     ensure_running,
     requests_between,
     require_running,
@@ -16,6 +17,7 @@ from ._control import (
 __all__ = [
     "CloudStatus",
     "configure",
+    "diagnose",
     "ensure_running",
     "requests_between",
     "require_running",

@@ -233,6 +233,20 @@ def reset(port: int | None = None) -> CloudStatus:
 # -- helpers -----------------------------------------------------------------------------------
 
 
+def diagnose(port: int | None = None, *, log_lines: int = 200) -> str:
+    """What the local cloud is doing right now, for a bug report or a hung notebook:
+    its status, every server thread's stack, and the end of its log."""
+    current = status(port)
+    parts = [str(current)]
+    if current.running and current.pid and hasattr(signal, "SIGUSR1"):
+        os.kill(current.pid, signal.SIGUSR1)  # the server writes its threads' stacks to its log
+        time.sleep(0.5)
+    if current.log_file is not None:
+        parts.append(f"--- last {log_lines} lines of {current.log_file}:")
+        parts.append(_tail(current.log_file, log_lines))
+    return "\n".join(parts)
+
+
 def _health(port: int) -> dict[str, Any] | None:
     try:
         connection = http.client.HTTPConnection(C.CLOUD_HOST, port, timeout=2)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import faulthandler
 import io
 import json
 import logging
@@ -214,6 +215,8 @@ def main(argv: list[str] | None = None) -> int:
         threading.Thread(target=server.shutdown, daemon=True).start()
 
     signal.signal(signal.SIGTERM, stop)
+    if hasattr(signal, "SIGUSR1"):  # `cloud.diagnose()`: every thread's stack into the log
+        faulthandler.register(signal.SIGUSR1, file=sys.stderr, all_threads=True)
     signal.signal(signal.SIGINT, stop)
     print(f"local cloud listening on {endpoint} (pid {os.getpid()})", file=sys.stderr, flush=True)
     try:

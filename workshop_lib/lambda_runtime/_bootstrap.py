@@ -20,6 +20,7 @@ import logging
 import os
 import struct
 import sys
+import threading
 import time
 import traceback
 from typing import Any, BinaryIO
@@ -27,10 +28,19 @@ from typing import Any, BinaryIO
 _HEADER = struct.Struct(">I")
 
 
+_write_lock = threading.Lock()
+
+
 def write_message(stream: BinaryIO, message: dict[str, Any]) -> None:
+    """One length-prefixed frame, whole: a handler's threads may log at the same time."""
     body = json.dumps(message, separators=(",", ":")).encode("utf-8")
-    stream.write(_HEADER.pack(len(body)) + body)
-    stream.flush()
+    frame = memoryview(_HEADER.pack(len(body)) + body)
+    with _write_lock:
+        # An unbuffered pipe may take part of a large frame per write; send all of it.
+        while frame:
+            written = stream.write(frame)
+            frame = frame[written if written is not None else len(frame) :]
+        stream.flush()
 
 
 def read_message(stream: BinaryIO) -> dict[str, Any] | None:
@@ -233,18 +243,21 @@ class _LineWriter:
     def __init__(self, emit: Any) -> None:
         self._emit = emit
         self._pending = ""
+        self._lock = threading.RLock()
 
     def write(self, text: str) -> int:
-        self._pending += text
-        while "\n" in self._pending:
-            line, self._pending = self._pending.split("\n", 1)
-            self._emit(line)
+        with self._lock:
+            self._pending += text
+            while "\n" in self._pending:
+                line, self._pending = self._pending.split("\n", 1)
+                self._emit(line)
         return len(text)
 
     def flush(self) -> None:
-        if self._pending:
-            self._emit(self._pending)
-            self._pending = ""
+        with self._lock:
+            if self._pending:
+                self._emit(self._pending)
+                self._pending = ""
 
     def isatty(self) -> bool:
         return False

@@ -242,7 +242,15 @@ class ExecutionEnvironment:
     def _crashed(
         self, request_id: str, lines: list[str], started: float, init_ms: float | None
     ) -> Outcome:
-        code = self._process.wait() if self._process else None
+        # The control channel closed; the process is exiting or, if it garbled the channel,
+        # must be made to.
+        code = None
+        if self._process is not None:
+            try:
+                code = self._process.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                self.kill()
+                code = self._process.returncode
         return self._runtime_exited(
             "Runtime.ExitError", f"exit status {code}", request_id, lines, started, init_ms
         )

@@ -145,6 +145,9 @@ class LambdaRuntime:
 
     def _acquire(self, spec: FunctionSpec, *, wait: bool) -> ExecutionEnvironment:
         retired: list[ExecutionEnvironment] = []
+        # AWS throttles at once when the account's concurrency is used up. The local cap is a
+        # laptop's limit, not AWS's, so a synchronous invoke waits a while for room first.
+        give_up_at = time.monotonic() + C.LOCAL_CAPACITY_WAIT_SECONDS
         with self._cond:
             while True:
                 pool = self._pools.get(spec.pool_key)
@@ -177,6 +180,14 @@ class LambdaRuntime:
                     pool.busy += 1
                     self._live += 1
                     break
+                if not wait and time.monotonic() >= give_up_at:
+                    self._kill_later(retired)
+                    raise ThrottledError(
+                        f"Rate Exceeded. The local cloud runs at most {self.max_environments} "
+                        f"execution environments at once and all of them stayed busy for "
+                        f"{C.LOCAL_CAPACITY_WAIT_SECONDS:g} s (raise {C.ENV_MAX_ENVIRONMENTS} "
+                        "to allow more)."
+                    )
                 self._cond.wait(timeout=1.0)
                 if self._closed:
                     raise ThrottledError("The local cloud is shutting down.")
