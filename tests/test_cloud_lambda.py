@@ -10,7 +10,7 @@ import uuid
 import pytest
 from conftest import zip_source
 
-from workshop_lib import clients
+from workshop_lib import clients, cloud
 from workshop_lib.lambda_report import LambdaReport
 
 ELF = """
@@ -144,6 +144,28 @@ def test_updated_code_takes_effect(lambda_role):
         ZipFile=zip_source({"app.py": "def handler(e, c):\n    return 'v2'\n"}),
     )
     assert invoke(name, {})[1] == "v2"
+
+
+def test_deleting_a_function_ends_its_warm_environments(lambda_role, local_cloud):
+    name = f"short-lived-{uuid.uuid4().hex[:6]}"
+    lam = clients.client("lambda")
+    lam.create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=lambda_role,
+        Handler="app.handler",
+        Code={"ZipFile": zip_source({"app.py": "def handler(e, c):\n    return 1\n"})},
+    )
+    invoke(name, {})
+
+    def warm() -> list[dict]:
+        return [
+            env for env in cloud.status(local_cloud.port).environments if env["function"] == name
+        ]
+
+    assert warm() and warm()[0]["idle"] == 1
+    lam.delete_function(FunctionName=name)
+    assert warm() == []
 
 
 def test_reserved_concurrency_zero_throttles(lambda_role):

@@ -4,7 +4,7 @@ Each patch is small and names the gap it fills. `tests/test_cloud_upstream.py` c
 gap against plain moto, so it fails (and tells us to drop a patch) when upstream fixes one.
 
 1. Lambda code runs: moto only runs handlers in Docker and otherwise echoes. Invokes go to our
-   runtime (workshop_lib.lambda_runtime) instead.
+   runtime (workshop_lib.lambda_runtime) instead; deleting a function retires its environments.
 2. S3 event notifications invoke Lambda asynchronously, with the event fields AWS sends
    (versionId, sequencer), instead of holding up the PutObject that caused them.
 3. Executions started without a name get a unique one (moto names them all "None").
@@ -168,6 +168,15 @@ def _run_lambda_code(runtime: LambdaRuntime) -> None:
         return outcome.payload
 
     models.LambdaFunction.invoke = invoke
+
+    original_delete = models.LambdaBackend.delete_function
+
+    def delete_function(self: Any, function_name: str, qualifier: str | None = None) -> None:
+        arn = function_spec(self.get_function(function_name)).arn
+        original_delete(self, function_name, qualifier)
+        runtime.retire(arn, qualifier)  # as on AWS, a deleted function's warm environments go
+
+    models.LambdaBackend.delete_function = delete_function
 
 
 # -- 2. S3 -> Lambda ----------------------------------------------------------------------------

@@ -130,6 +130,17 @@ class LambdaRuntime:
             environment.kill()
         self._async.shutdown(wait=False, cancel_futures=True)
 
+    def retire(self, arn: str, version: str | None = None) -> None:
+        """The function (or one version) was deleted: its warm environments go now, busy ones
+        when their invoke ends."""
+        with self._cond:
+            keys = [key for key in self._pools if key[0] == arn and version in (None, key[1])]
+            environments = [env for key in keys for env in self._pools.pop(key).idle]
+            self._live -= len(environments)
+            self._cond.notify_all()
+        for environment in environments:
+            self._dispose(environment)
+
     def reset(self) -> None:
         """Kill every idle environment (the local cloud was reset)."""
         with self._cond:

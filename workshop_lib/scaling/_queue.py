@@ -55,12 +55,17 @@ class Backlog:
     def receive(self, capacity: float, seconds: float) -> float:
         """Consumers take up to `capacity` messages (and the receive limit allows), oldest first."""
         budget = min(capacity, self.limit * seconds)
-        taken = 0.0
-        while self._batches and budget - taken > 1e-12:
+        left = budget
+        # Each pass empties a batch or spends the rest of the budget, so the loop always ends
+        # (subtracting crumbs from a large running total could stall in floating point).
+        while self._batches and left > 1e-12:
             batch = self._batches[0]
-            bite = min(batch[1], budget - taken)
-            batch[1] -= bite
-            taken += bite
-            if batch[1] <= 1e-12:
+            if batch[1] <= left:
+                left -= batch[1]
                 self._batches.popleft()
-        return taken
+            else:
+                batch[1] -= left
+                left = 0.0
+                if batch[1] <= 1e-12:
+                    self._batches.popleft()
+        return budget - left
