@@ -85,6 +85,8 @@ def run_notebook(
     client = NotebookClient(
         notebook,
         timeout=timeout,
+        # A cell that runs too long is interrupted, so the error shows where it was stuck.
+        interrupt_on_timeout=True,
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
         env=env,
