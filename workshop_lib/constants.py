@@ -59,3 +59,8 @@ LAMBDA_LOG_TAIL_BYTES = 4096
 LAMBDA_SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024
 LAMBDA_ASYNC_PAYLOAD_LIMIT = 1024 * 1024
 STEP_FUNCTIONS_PAYLOAD_LIMIT = 256 * 1024
+
+STACK_WAIT_SECONDS_AWS = 1800.0
+"""How long deploy/destroy wait for CloudFormation in a real account."""
+STACK_WAIT_SECONDS_OFFLINE = 60.0
+"""...and on the local cloud, where a stack operation ends within its API call."""

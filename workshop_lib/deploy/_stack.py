@@ -97,7 +97,7 @@ def describe(name: str) -> Stack | None:
     return Stack(name=name, status=stack["StackStatus"], outputs=outputs, resources=resources)
 
 
-def create_or_update(name: str, template: dict[str, Any], *, timeout: float = 1800) -> Stack:
+def create_or_update(name: str, template: dict[str, Any], *, timeout: float | None = None) -> Stack:
     """Create the stack, or update it in place; wait; explain a failure."""
     cloudformation = clients.client("cloudformation")
     body = json.dumps(template)
@@ -142,7 +142,7 @@ def create_or_update(name: str, template: dict[str, Any], *, timeout: float = 18
     return stack
 
 
-def delete(name: str, *, timeout: float = 1800) -> bool:
+def delete(name: str, *, timeout: float | None = None) -> bool:
     cloudformation = clients.client("cloudformation")
     if describe(name) is None:
         return False
@@ -156,10 +156,16 @@ def delete(name: str, *, timeout: float = 1800) -> bool:
     return True
 
 
-def _wait(name: str, timeout: float, *, deleting: bool = False) -> str | None:
+def _wait(name: str, timeout: float | None, *, deleting: bool = False) -> str | None:
     cloudformation = clients.client("cloudformation")
+    offline = clients.resolve_mode() == C.MODE_OFFLINE
+    if timeout is None:
+        # The local cloud finishes a stack operation within the API call: a stack still in
+        # progress a minute later is stuck, not slow. AWS can take many minutes.
+        timeout = C.STACK_WAIT_SECONDS_OFFLINE if offline else C.STACK_WAIT_SECONDS_AWS
     deadline = time.monotonic() + timeout
     delay = 0.1
+    status = "in progress"
     while time.monotonic() < deadline:
         try:
             status = cloudformation.describe_stacks(StackName=name)["Stacks"][0]["StackStatus"]
@@ -172,8 +178,11 @@ def _wait(name: str, timeout: float, *, deleting: bool = False) -> str | None:
         time.sleep(delay)
         delay = min(delay * 1.5, 5.0)
     raise DeployError(
-        f"{name} did not finish within {timeout:.0f} s.",
-        hint="Look at the stack's events in the CloudFormation console.",
+        f"{name} did not finish within {timeout:.0f} s (it is still {status}).\n"
+        f"{_failure_report(name, since=0)}",
+        hint="Offline: `workshop cloud reset` clears the local cloud, then deploy again."
+        if offline
+        else "Look at the stack's events in the CloudFormation console.",
     )
 
 
