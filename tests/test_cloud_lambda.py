@@ -74,6 +74,19 @@ def elf(lambda_role, results_bucket) -> str:
     return name
 
 
+def small_function(role: str, prefix: str, returns: str) -> str:
+    """A one-line function that returns `returns` (a Python expression)."""
+    name = f"{prefix}-{uuid.uuid4().hex[:6]}"
+    clients.client("lambda").create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=role,
+        Handler="app.handler",
+        Code={"ZipFile": zip_source({"app.py": f"def handler(e, c):\n    return {returns}\n"})},
+    )
+    return name
+
+
 def invoke(function: str, event: dict, **options):
     response = clients.client("lambda").invoke(
         FunctionName=function, Payload=json.dumps(event), **options
@@ -129,15 +142,8 @@ def test_timeout_and_memory_errors_read_like_aws(elf):
 
 
 def test_updated_code_takes_effect(lambda_role):
-    name = f"versioned-{uuid.uuid4().hex[:6]}"
+    name = small_function(lambda_role, "versioned", "'v1'")
     lam = clients.client("lambda")
-    lam.create_function(
-        FunctionName=name,
-        Runtime="python3.12",
-        Role=lambda_role,
-        Handler="app.handler",
-        Code={"ZipFile": zip_source({"app.py": "def handler(e, c):\n    return 'v1'\n"})},
-    )
     assert invoke(name, {})[1] == "v1"
     lam.update_function_code(
         FunctionName=name,
@@ -147,15 +153,7 @@ def test_updated_code_takes_effect(lambda_role):
 
 
 def test_deleting_a_function_ends_its_warm_environments(lambda_role, local_cloud):
-    name = f"short-lived-{uuid.uuid4().hex[:6]}"
-    lam = clients.client("lambda")
-    lam.create_function(
-        FunctionName=name,
-        Runtime="python3.12",
-        Role=lambda_role,
-        Handler="app.handler",
-        Code={"ZipFile": zip_source({"app.py": "def handler(e, c):\n    return 1\n"})},
-    )
+    name = small_function(lambda_role, "short-lived", "1")
     invoke(name, {})
 
     def warm() -> list[dict]:
@@ -164,20 +162,13 @@ def test_deleting_a_function_ends_its_warm_environments(lambda_role, local_cloud
         ]
 
     assert warm() and warm()[0]["idle"] == 1
-    lam.delete_function(FunctionName=name)
+    clients.client("lambda").delete_function(FunctionName=name)
     assert warm() == []
 
 
 def test_reserved_concurrency_zero_throttles(lambda_role):
-    name = f"throttled-{uuid.uuid4().hex[:6]}"
+    name = small_function(lambda_role, "throttled", "1")
     lam = clients.client("lambda")
-    lam.create_function(
-        FunctionName=name,
-        Runtime="python3.12",
-        Role=lambda_role,
-        Handler="app.handler",
-        Code={"ZipFile": zip_source({"app.py": "def handler(e, c):\n    return 1\n"})},
-    )
     lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=0)
     with pytest.raises(lam.exceptions.TooManyRequestsException):
         lam.invoke(FunctionName=name, Payload=b"{}")
