@@ -213,3 +213,29 @@ def test_a_throttled_function_is_lambda_too_many_requests_for_both_task_forms(la
         assert done["status"] == "FAILED"
         assert done["error"] == "Lambda.TooManyRequestsException"
         assert "Status Code: 429" in done["cause"]
+
+
+def test_a_choice_on_a_missing_field_fails_with_states_runtime_like_aws(lambda_role):
+    def choosing(rule: dict) -> dict:
+        return {
+            "StartAt": "Nice?",
+            "States": {
+                "Nice?": {
+                    "Type": "Choice",
+                    "Choices": [{**rule, "Next": "Gift"}],
+                    "Default": "Coal",
+                },
+                "Gift": {"Type": "Pass", "Result": {"got": "gift"}, "End": True},
+                "Coal": {"Type": "Pass", "Result": {"got": "coal"}, "End": True},
+            },
+        }
+
+    strict = state_machine(choosing({"Variable": "$.nice", "BooleanEquals": True}), lambda_role)
+    failed = run(strict, {"name": "Timmy"})
+    assert failed["status"] == "FAILED"
+    assert failed["error"] == "States.Runtime"
+    assert "Invalid path '$.nice'" in failed["cause"]
+    assert json.loads(run(strict, {"nice": True})["output"]) == {"got": "gift"}
+    # IsPresent is how a workflow asks about a field that may be missing.
+    careful = state_machine(choosing({"Variable": "$.nice", "IsPresent": True}), lambda_role)
+    assert json.loads(run(careful, {"name": "Timmy"})["output"]) == {"got": "coal"}

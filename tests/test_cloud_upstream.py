@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import time
 
 import boto3
 import pytest
@@ -149,3 +150,30 @@ def test_gap_13_failed_resources_leave_stacks_in_progress():
 
     source = inspect.getsource(Stack.create_resources)
     assert "ROLLBACK" not in source and "except" not in source
+
+
+def test_gap_14_a_choice_on_a_missing_field_is_quietly_false(aws_env):
+    definition = {
+        "StartAt": "Nice?",
+        "States": {
+            "Nice?": {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$.nice", "BooleanEquals": True, "Next": "Gift"}],
+                "Default": "Coal",
+            },
+            "Gift": {"Type": "Succeed"},
+            "Coal": {"Type": "Succeed"},
+        },
+    }
+    with mock_aws(config=SFN_CONFIG):
+        sfn = boto3.client("stepfunctions")
+        arn = sfn.create_state_machine(
+            name="m", roleArn="arn:aws:iam::123456789012:role/r", definition=json.dumps(definition)
+        )["stateMachineArn"]
+        execution = sfn.start_execution(stateMachineArn=arn, input="{}")["executionArn"]
+        for _ in range(100):
+            status = sfn.describe_execution(executionArn=execution)["status"]
+            if status != "RUNNING":
+                break
+            time.sleep(0.05)
+    assert status == "SUCCEEDED"  # AWS: FAILED with States.Runtime

@@ -27,6 +27,9 @@ gap against plain moto, so it fails (and tells us to drop a patch) when upstream
 13. A stack whose resource fails to create rolls back (CREATE_FAILED event with the reason,
     ROLLBACK_COMPLETE, created resources removed), as CloudFormation does, instead of moto's
     raw server error and a stack stuck in progress.
+14. A Choice rule on a field that is not in the input fails the execution with States.Runtime
+    ("Invalid path ..."), as AWS does, instead of quietly counting as false. IsPresent still
+    tests for a missing field.
 """
 
 from __future__ import annotations
@@ -73,6 +76,7 @@ def apply(runtime: LambdaRuntime, settings: Settings, port: int) -> None:
         lambda: _reuse_interpreter_clients(port),
         _log_executions_to_cloudwatch,
         _publish_execution_metrics,
+        _fail_choice_on_missing_field,
     ):
         after_import("moto.stepfunctions.parser.models", patch)
 
@@ -954,3 +958,54 @@ def _roll_back_failed_stacks() -> None:
 
     models.Stack.create_resources = create_resources
     models.Stack.update = update
+
+
+# -- 14. Choice on a missing field ------------------------------------------------------------
+
+
+def _fail_choice_on_missing_field() -> None:
+    from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+        FailureEvent,
+        FailureEventException,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import (
+        StatesErrorName,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+        StatesErrorNameType,
+    )
+    from moto.stepfunctions.parser.asl.component.state.choice.comparison.comparison_operator_type import (  # noqa: E501
+        ComparisonOperatorType,
+    )
+    from moto.stepfunctions.parser.asl.component.state.choice.comparison.comparison_variable import (  # noqa: E501
+        ComparisonVariable,
+    )
+    from moto.stepfunctions.parser.asl.component.state.choice.comparison.variable import (
+        NoSuchVariable,
+    )
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+
+    def _eval_body(self: Any, env: Any) -> None:
+        self.variable.eval(env)
+        missing = isinstance(env.stack[-1], NoSuchVariable)
+        if missing and self.comparison_function.operator_type != ComparisonOperatorType.IsPresent:
+            path = self.variable.string_sampler.literal_value
+            error = StatesErrorNameType.StatesRuntime
+            raise FailureEventException(
+                failure_event=FailureEvent(
+                    env=env,
+                    error_name=StatesErrorName(typ=error),
+                    event_type=HistoryEventType.TaskFailed,
+                    event_details=EventDetails(
+                        taskFailedEventDetails=TaskFailedEventDetails(
+                            error=error.to_name(),
+                            cause=f"Invalid path '{path}': The choice state's condition path "
+                            "references an invalid value.",
+                        )
+                    ),
+                )
+            )
+        self.comparison_function.eval(env)
+
+    ComparisonVariable._eval_body = _eval_body
