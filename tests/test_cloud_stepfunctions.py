@@ -239,3 +239,50 @@ def test_a_choice_on_a_missing_field_fails_with_states_runtime_like_aws(lambda_r
     # IsPresent is how a workflow asks about a field that may be missing.
     careful = state_machine(choosing({"Variable": "$.nice", "IsPresent": True}), lambda_role)
     assert json.loads(run(careful, {"name": "Timmy"})["output"]) == {"got": "coal"}
+
+
+def test_paths_into_parallel_results_select_values_like_aws(lambda_role):
+    definition = {
+        "StartAt": "Both",
+        "States": {
+            "Both": {
+                "Type": "Parallel",
+                "Branches": [
+                    {
+                        "StartAt": "R",
+                        "States": {
+                            "R": {
+                                "Type": "Pass",
+                                "Result": {"w": 320, "sizes": [1, 2]},
+                                "End": True,
+                            }
+                        },
+                    },
+                    {
+                        "StartAt": "F",
+                        "States": {
+                            "F": {"Type": "Pass", "Result": {"w": 640, "sizes": [3]}, "End": True}
+                        },
+                    },
+                ],
+                "Next": "Pick",
+            },
+            "Pick": {
+                "Type": "Pass",
+                "Parameters": {
+                    "first_width.$": "$[0].w",
+                    "second_sizes.$": "$[1].sizes",
+                    "all_widths.$": "$[*].w",
+                    "wide.$": "$[?(@.w > 400)].w",
+                },
+                "End": True,
+            },
+        },
+    }
+    output = json.loads(run(state_machine(definition, lambda_role), {})["output"])
+    assert output == {
+        "first_width": 320,
+        "second_sizes": [3],
+        "all_widths": [320, 640],
+        "wide": [640],
+    }

@@ -177,3 +177,9 @@ def test_gap_14_a_choice_on_a_missing_field_is_quietly_false(aws_env):
                 break
             time.sleep(0.05)
     assert status == "SUCCEEDED"  # AWS: FAILED with States.Runtime
+
+
+def test_gap_15_a_definite_path_through_an_index_gives_a_one_item_list():
+    from moto.stepfunctions.parser.asl.utils.json_path import extract_json
+
+    assert extract_json("$[0].field", [{"field": 1}, {"field": 2}]) == [1]  # AWS: 1

@@ -30,6 +30,8 @@ gap against plain moto, so it fails (and tells us to drop a patch) when upstream
 14. A Choice rule on a field that is not in the input fails the execution with States.Runtime
     ("Invalid path ..."), as AWS does, instead of quietly counting as false. IsPresent still
     tests for a missing field.
+15. A definite JSONPath through an array index (`$[0].resized`, the usual way to read a
+    Parallel state's results) selects the one value, as on AWS, instead of a one-item list.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ import base64
 import contextlib
 import json
 import logging
+import re
 import threading
 import time
 import uuid
@@ -77,6 +80,7 @@ def apply(runtime: LambdaRuntime, settings: Settings, port: int) -> None:
         _log_executions_to_cloudwatch,
         _publish_execution_metrics,
         _fail_choice_on_missing_field,
+        _definite_paths_select_one_value,
     ):
         after_import("moto.stepfunctions.parser.models", patch)
 
@@ -1009,3 +1013,23 @@ def _fail_choice_on_missing_field() -> None:
         self.comparison_function.eval(env)
 
     ComparisonVariable._eval_body = _eval_body
+
+
+# -- 15. Definite JSONPaths through an array index ----------------------------------------------
+
+# What makes a path select possibly many nodes: wildcards, deep scans, filters, slices, unions.
+_INDEFINITE_PATH = re.compile(r"\*|\.\.|\?\(|\[[^\]]*[:,][^\]]*\]")
+
+
+def _definite_paths_select_one_value() -> None:
+    from moto.stepfunctions.parser.asl.utils import json_path
+
+    # moto unwraps its one-item list only when the path *ends* in an index ("$[0]"), so
+    # "$[0].field" came back as [value]. A path that can match one node at most yields that
+    # node's value.
+    ends_in_index = json_path._is_singleton_array_access
+
+    def selects_one(path: str) -> bool:
+        return ends_in_index(path=path) or not _INDEFINITE_PATH.search(path)
+
+    json_path._is_singleton_array_access = selects_one
