@@ -102,3 +102,10 @@ def test_diagnose_shows_every_server_thread_and_the_log(local_cloud):
     # faulthandler's dump: the thread serving requests is among them.
     assert "Thread 0x" in report and "serve_forever" in report
     assert str(local_cloud.log_file) in report
+
+
+def test_workshop_cloud_diagnose_prints_the_report(local_cloud, capsys):
+    from workshop_lib.cli import main
+
+    assert main(["cloud", "diagnose", "--port", str(local_cloud.port), "--lines", "50"]) == 0
+    assert "serve_forever" in capsys.readouterr().out

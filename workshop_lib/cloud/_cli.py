@@ -50,6 +50,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add("reset", "delete everything in the local cloud (it keeps running)").set_defaults(
         func=_reset
     )
+    diagnose = add(
+        "diagnose",
+        "for a hang or a bug report: status, every server thread's stack, the end of the log",
+    )
+    diagnose.add_argument("--lines", type=int, default=200, help="log lines to show")
+    diagnose.set_defaults(func=_diagnose)
     configure = add("configure", "change a running cloud's settings")
     configure.add_argument("--time-scale", type=float, required=True)
     configure.set_defaults(func=_configure)
@@ -104,4 +110,9 @@ def _reset(args: argparse.Namespace) -> int:
 
 def _configure(args: argparse.Namespace) -> int:
     print(_control.configure(args.port, time_scale=args.time_scale))
+    return 0
+
+
+def _diagnose(args: argparse.Namespace) -> int:
+    print(_control.diagnose(args.port, log_lines=args.lines))
     return 0
