@@ -234,3 +234,11 @@ def test_a_stack_stuck_in_progress_offline_is_an_error_not_a_long_wait(monkeypat
     with pytest.raises(DeployError, match="still UPDATE_IN_PROGRESS") as raised:
         _stack._wait("workshop-images", None)
     assert "workshop cloud reset" in raised.value.hint
+
+
+def test_offline_a_template_over_the_inline_limit_still_goes_inline(local_cloud):
+    from workshop_lib.deploy import _stack
+
+    body = json.dumps({"Description": "x" * 60_000, "Resources": {}})
+    argument = _stack._template_argument("big", body)
+    assert argument == {"TemplateBody": body}  # never an S3 URL naming amazonaws.com
