@@ -64,3 +64,16 @@ STACK_WAIT_SECONDS_AWS = 1800.0
 """How long deploy/destroy wait for CloudFormation in a real account."""
 STACK_WAIT_SECONDS_OFFLINE = 60.0
 """...and on the local cloud, where a stack operation ends within its API call."""
+
+LOG_DELIVERY_ACTIONS = (
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups",
+)
+"""What a state machine's role needs to log to CloudWatch Logs. AWS allows no narrower
+Resource than "*" for these, so least-privilege checks accept the wildcard for them."""

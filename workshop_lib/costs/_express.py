@@ -24,6 +24,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from .. import clients
+from .. import constants as C
 from ._errors import CostInputError
 
 _TRUST = {
@@ -42,16 +43,7 @@ _LOG_DELIVERY = {
     "Statement": [
         {
             "Effect": "Allow",
-            "Action": [
-                "logs:CreateLogDelivery",
-                "logs:GetLogDelivery",
-                "logs:UpdateLogDelivery",
-                "logs:DeleteLogDelivery",
-                "logs:ListLogDeliveries",
-                "logs:PutResourcePolicy",
-                "logs:DescribeResourcePolicies",
-                "logs:DescribeLogGroups",
-            ],
+            "Action": list(C.LOG_DELIVERY_ACTIONS),
             "Resource": "*",
         }
     ],

@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import constants as C
 from ._apps import App
 from ._template import load_template, package, translate
 
@@ -20,14 +21,7 @@ UNSCOPABLE_ACTIONS = frozenset(
         "cloudwatch:PutMetricData",
         "xray:PutTraceSegments",
         "xray:PutTelemetryRecords",
-        "logs:CreateLogDelivery",
-        "logs:GetLogDelivery",
-        "logs:UpdateLogDelivery",
-        "logs:DeleteLogDelivery",
-        "logs:ListLogDeliveries",
-        "logs:PutResourcePolicy",
-        "logs:DescribeResourcePolicies",
-        "logs:DescribeLogGroups",
+        *C.LOG_DELIVERY_ACTIONS,
     }
 )
 _PLACEHOLDER_ARN = "arn:aws:lambda:us-east-1:123456789012:function:placeholder"
