@@ -64,6 +64,7 @@ class ExecutionEnvironment:
         tmp_dir: Path,
         endpoint_url: str,
         log_sink: LogSink,
+        credentials: tuple[str, str] = (C.OFFLINE_ACCESS_KEY, C.OFFLINE_SECRET_KEY),
     ) -> None:
         self.spec = spec
         self.fingerprint = spec.fingerprint
@@ -74,6 +75,7 @@ class ExecutionEnvironment:
         self._layer_dirs = layer_dirs
         self._tmp_dir = tmp_dir
         self._endpoint_url = endpoint_url
+        self._credentials = credentials
         self._sink = log_sink
         self._messages: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self._process: subprocess.Popen[bytes] | None = None
@@ -335,8 +337,8 @@ class ExecutionEnvironment:
                 "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
                 "AWS_REGION": spec.region,
                 "AWS_DEFAULT_REGION": spec.region,
-                "AWS_ACCESS_KEY_ID": C.OFFLINE_ACCESS_KEY,
-                "AWS_SECRET_ACCESS_KEY": C.OFFLINE_SECRET_KEY,
+                "AWS_ACCESS_KEY_ID": self._credentials[0],
+                "AWS_SECRET_ACCESS_KEY": self._credentials[1],
                 "AWS_SESSION_TOKEN": "workshop-offline-session",
                 # The handler's own boto3 calls must reach the local cloud, and nothing else.
                 "AWS_ENDPOINT_URL": self._endpoint_url,

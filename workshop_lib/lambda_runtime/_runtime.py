@@ -45,12 +45,15 @@ class LambdaRuntime:
         state_dir: Path,
         endpoint_url: str,
         log_sink: LogSink,
+        credentials: tuple[str, str] = (C.OFFLINE_ACCESS_KEY, C.OFFLINE_SECRET_KEY),
         max_environments: int = C.DEFAULT_MAX_ENVIRONMENTS,
         idle_seconds: float = C.DEFAULT_IDLE_SECONDS,
         time_scale: Callable[[], float] = lambda: 1.0,
     ) -> None:
         self.state_dir = state_dir
         self.endpoint_url = endpoint_url
+        # The owner's local-cloud key pair: handlers sign their calls back to the cloud with it.
+        self.credentials = credentials
         self.max_environments = max_environments
         self.idle_seconds = idle_seconds
         self._time_scale = time_scale
@@ -221,6 +224,7 @@ class LambdaRuntime:
             layer_dirs=layer_dirs,
             tmp_dir=self.state_dir / "tmp" / uuid.uuid4().hex[:12],
             endpoint_url=self.endpoint_url,
+            credentials=self.credentials,
             log_sink=self._sink,
         )
         environment.start()
