@@ -24,6 +24,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from .display import protected
+
 __all__ = ["DataFlow", "FlowBox", "data_flow"]
 
 _MISSING = object()
@@ -71,6 +73,7 @@ class DataFlow:
             parts.append(_indent(_json(box.value) if box.known else "(not recorded)"))
         return "\n".join(parts)
 
+    @protected
     def _repr_html_(self) -> str:
         rows = []
         for number, box in enumerate(self.boxes, start=1):

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from . import clients
+from .display import protected
 from .errors import WorkshopError
 from .lambda_report import LambdaReport
 from .packaging import zip_directory, zip_files
@@ -45,6 +46,7 @@ class DeployedFunction:
     code_sha256: str
     created: bool
 
+    @protected
     def _repr_html_(self) -> str:
         verb = "Created" if self.created else "Updated"
         return (
@@ -86,6 +88,7 @@ class Invocation:
         state = "OK" if self.ok else f"ERROR ({self.payload.get('errorType', '?')})"
         return f"{self.function}: {state}\n{json.dumps(self.payload, indent=2, ensure_ascii=False)}"
 
+    @protected
     def _repr_html_(self) -> str:
         if self.ok:
             title = f"<b style='color:#1a7f37'>✔ {html.escape(self.function)} returned</b>"

@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from . import clients
+from .display import protected
 from .errors import WorkshopError
 
 __all__ = ["Inbox", "InboxError", "Message", "Messages"]
@@ -86,6 +87,7 @@ class Message:
             header += "  " + ", ".join(f"{k}={v}" for k, v in sorted(self.attributes.items()))
         return f"{header}\n{self.message.rstrip()}"
 
+    @protected
     def _repr_html_(self) -> str:
         colour = _STATUS_COLOURS.get(self.status or "", "#57606a")
         badge = (
@@ -125,6 +127,7 @@ class Messages(list[Message]):
             return "No messages."
         return "\n\n".join(str(message) for message in self)
 
+    @protected
     def _repr_html_(self) -> str:
         if not self:
             return "<div><i>No messages (yet).</i></div>"
@@ -242,6 +245,7 @@ class Inbox:
         state = " (deleted)" if self.deleted else ""
         return f"Inbox({self.name} <- {self.topic_arn}){state}"
 
+    @protected
     def _repr_html_(self) -> str:
         topic = self.topic_arn.rsplit(":", 1)[-1]
         state = " <i>(deleted)</i>" if self.deleted else ""

@@ -26,6 +26,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from .display import protected
 from .errors import WorkshopError
 
 __all__ = [
@@ -437,6 +438,7 @@ class PriceBook:
             lines.append(f"  {notice.name:<46} since {notice.effective}  [{notice.source.status}]")
         return "\n".join(lines)
 
+    @protected
     def _repr_html_(self) -> str:
         rows = []
         for entry in self.entries.values():

@@ -32,6 +32,7 @@ from typing import Any, Protocol
 import boto3
 
 from . import clients
+from .display import protected
 from .errors import WorkshopError
 
 __all__ = [
@@ -160,6 +161,7 @@ class UploadedList:
     execution_name: str
     starts_workflow: bool
 
+    @protected
     def _repr_html_(self) -> str:
         note = (
             f"→ starts execution <code>{html.escape(self.execution_name)}</code>"
@@ -274,6 +276,7 @@ class Run:
             text += f"\n  {self.error}: {_readable_cause(self.cause)}"
         return text
 
+    @protected
     def _repr_html_(self) -> str:
         colour = {"SUCCEEDED": "#1a7f37", "RUNNING": "#0969da"}.get(self.status, "#b42318")
         took = f" in {self.seconds:.2f} s" if self.seconds is not None else ""
@@ -414,6 +417,7 @@ class SantaList:
     def __repr__(self) -> str:
         return f"SantaList(s3://{self.bucket}/{self.key}: {len(self)} kids, {self.stamped} stamped)"
 
+    @protected
     def _repr_html_(self, rows: int = 8) -> str:
         columns = ["id", "name", "country", "age", "gifts", "stamp"]
         head = "".join(f"<th>{c}</th>" for c in columns)
@@ -476,6 +480,7 @@ class Quarantine(list[Rejected]):
             return "Quarantine is empty."
         return "\n".join(f"{r.original_key}: {r.error}: {r.message.splitlines()[0]}" for r in self)
 
+    @protected
     def _repr_html_(self) -> str:
         if not self:
             return "<div><i>Quarantine is empty: no list has been rejected.</i></div>"

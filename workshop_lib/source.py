@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .display import protected
 from .errors import WorkshopError
 
 __all__ = ["SourceError", "SourceView", "show_source"]
@@ -47,6 +48,7 @@ class SourceView:
     def __str__(self) -> str:
         return self.code
 
+    @protected
     def _repr_html_(self) -> str:
         header = (
             "<div style='background:#f6f8fa;border:1px solid #d0d7de;border-bottom:none;"

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..display import protected
 from ..pricing import PriceBook, load_prices
 from ._display import html_block, html_table, number, text_table, usd
 from ._errors import require_non_negative
@@ -121,6 +122,7 @@ class BreakEven:
         headers = ("executions/month", "Standard", "Express", "cheaper")
         return f"{self._title()}\n{text_table(headers, self._rows())}\n" + "\n".join(self._notes())
 
+    @protected
     def _repr_html_(self) -> str:
         table = html_table(("executions/month", "Standard", "Express", "cheaper"), self._rows())
         return html_block(self._title(), table, notes=self._notes())

@@ -64,7 +64,7 @@ def cost_controls(
     if result is not None:
         best = result.best().memory_mb
         controls["memory_mb"] = selection_slider(
-            f"memory of {tuned} (MB)", [(str(m), m) for m in result.memory_sizes], best
+            "memory (MB)", [(str(m), m) for m in result.memory_sizes], best
         )
     closest = min(VOLUMES, key=lambda v: abs(v - volume))
     controls["volume"] = selection_slider(
@@ -79,7 +79,10 @@ def cost_controls(
             current = workflow_at_memory(workflow, tuned, memory_mb, duration)
         return _figure(current, result, memory_mb, volume, free_tier)
 
-    return SliderPanel(controls, draw, "What the workflow costs: try other settings")
+    title = "What the workflow costs: try other settings"
+    if tuned is not None:
+        title += f" (memory is {tuned}'s)"
+    return SliderPanel(controls, draw, title)
 
 
 def _figure(

@@ -25,6 +25,7 @@ from botocore.exceptions import ClientError
 
 from .. import clients
 from .. import constants as C
+from ..display import protected
 from ._errors import CostInputError
 
 _TRUST = {
@@ -84,6 +85,7 @@ class ExpressCopy:
     def __str__(self) -> str:
         return f"Express copy {self.name} of {self.source_arn.rsplit(':', 1)[-1]}"
 
+    @protected
     def _repr_html_(self) -> str:
         return (
             f"<div><b>Express copy</b> <code>{html.escape(self.name)}</code> of "

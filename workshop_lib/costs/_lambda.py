@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from ..display import protected
 from ..pricing import ARCHITECTURES, PriceBook, TierCharge, load_prices
 from ._display import html_block, html_table, number, text_table, usd
 from ._errors import CostInputError, require_between, require_non_negative
@@ -89,6 +90,7 @@ class LambdaCost:
         )
         return f"{self._title()}\n{table}\n" + "\n".join(self._notes())
 
+    @protected
     def _repr_html_(self) -> str:
         table = html_table(
             ("part", "usage", "cost"), self._rows(), footer=("total", "", usd(self.total_cost))

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import clients
+from ..display import protected
 from ..pricing import PriceBook, load_prices
 from ._display import html_block, html_table, number, text_table
 from ._errors import CostInputError
@@ -178,6 +179,7 @@ class MeasuredExecution:
         table = text_table(("part", "usage", "how we know"), self._provenance())
         return f"{self._title()}\n{table}\n\n{self.cost}"
 
+    @protected
     def _repr_html_(self) -> str:
         table = html_table(("part", "usage", "how we know"), self._provenance())
         return html_block(self._title(), table, self.cost._repr_html_())

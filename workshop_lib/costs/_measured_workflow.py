@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import clients
+from ..display import protected
 from ..pricing import PriceBook, load_prices
 from ._break_even import BreakEven, standard_vs_express
 from ._display import html_block, html_table, number, text_table, usd
@@ -86,6 +87,7 @@ class MeasuredWorkflow:
             self._notes()
         )
 
+    @protected
     def _repr_html_(self) -> str:
         return html_block(
             self._title(), html_table(self._HEADERS, self._rows()), notes=self._notes()

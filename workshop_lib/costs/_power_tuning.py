@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..display import protected
 from ..pricing import PriceBook, load_prices
 from ._cpu_model import model_duration_ms
 from ._display import html_block, html_table, number, text_table, usd
@@ -240,6 +241,7 @@ class PowerTuningResult:
         table = text_table(("memory", "duration", "cost/invocation", "best for"), self._rows())
         return f"{self._title()}\n{table}\n" + "\n".join(self._notes())
 
+    @protected
     def _repr_html_(self) -> str:
         table = html_table(("memory", "duration", "cost/invocation", "best for"), self._rows())
         link = (

@@ -7,8 +7,17 @@ in a cell of its own to keep a static chart at the current values.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Mapping
 from typing import Any
+
+from ..display import protect
+
+# Every control gets the same label width and overall width, so the tracks start at one x and
+# have the same length; labels must be short enough to fit (a long one would eat the track).
+LABEL_WIDTH = "12em"
+CONTROL_WIDTH = "34em"
+MAX_LABEL_CHARS = 22
 
 
 class SliderPanel:
@@ -46,7 +55,7 @@ class SliderPanel:
             self._output = widgets.Output()
             for control in self.controls.values():
                 control.observe(self._redraw, names="value")
-            heading = widgets.HTML(f"<b>{self.title}</b>")
+            heading = widgets.HTML(protect(f"<b>{html.escape(self.title)}</b>"))
             self._widget = widgets.VBox([heading, *self.controls.values(), self._output])
             self._redraw()
         return self._widget
@@ -71,12 +80,12 @@ def selection_slider(description: str, options: list[tuple[str, Any]], value: An
     import ipywidgets as widgets
 
     return widgets.SelectionSlider(
-        description=description,
+        description=_short(description),
         options=options,
         value=value,
         continuous_update=False,
-        style={"description_width": "initial"},
-        layout=widgets.Layout(width="480px"),
+        style={"description_width": LABEL_WIDTH},
+        layout=widgets.Layout(width=CONTROL_WIDTH),
     )
 
 
@@ -86,19 +95,35 @@ def float_slider(
     import ipywidgets as widgets
 
     return widgets.FloatSlider(
-        description=description,
+        description=_short(description),
         value=value,
         min=low,
         max=high,
         step=step,
         readout_format=fmt,
         continuous_update=False,
-        style={"description_width": "initial"},
-        layout=widgets.Layout(width="480px"),
+        style={"description_width": LABEL_WIDTH},
+        layout=widgets.Layout(width=CONTROL_WIDTH),
     )
 
 
 def checkbox(description: str, value: bool) -> Any:
     import ipywidgets as widgets
 
-    return widgets.Checkbox(description=description, value=value, indent=False)
+    # Indented by the sliders' label width, so the box lines up with their tracks.
+    return widgets.Checkbox(
+        description=description,
+        value=value,
+        indent=True,
+        style={"description_width": LABEL_WIDTH},
+        layout=widgets.Layout(width=CONTROL_WIDTH),
+    )
+
+
+def _short(description: str) -> str:
+    if len(description) > MAX_LABEL_CHARS:
+        raise ValueError(
+            f"Slider label {description!r} is {len(description)} characters; keep it to "
+            f"{MAX_LABEL_CHARS} so the slider's track keeps its length (put details in the title)."
+        )
+    return description

@@ -6,6 +6,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ..display import protected
 from ..pricing import PriceBook, TierCharge, load_prices
 from ._display import html_block, html_table, number, text_table, usd
 from ._errors import CostInputError, require_non_negative, require_positive
@@ -90,6 +91,7 @@ class StepFunctionsCost:
             self._notes()
         )
 
+    @protected
     def _repr_html_(self) -> str:
         table = html_table(
             ("part", "usage", "cost"), self._rows(), footer=("total", "", usd(self.total_cost))

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import clients
+from ..display import protected
 from ..lambda_report import LambdaReport
 from ..pricing import PriceBook, load_prices
 from ._display import html_block, html_table, number
@@ -96,6 +97,7 @@ class PowerTuningRun:
     def __str__(self) -> str:
         return f"Power tuning {self.function}\n{self._how()}\n{self.result}"
 
+    @protected
     def _repr_html_(self) -> str:
         note = f"<p style='font-size:smaller'>{html.escape(self._how())}</p>"
         rows = [

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..display import protected
 from ..pricing import ARCHITECTURES, PriceBook, load_prices
 from ._display import html_block, html_table, number, text_table, usd
 from ._errors import CostInputError, require_non_negative
@@ -79,6 +80,7 @@ class MonthlyCost:
         rows = [*self._rows(), ("total", usd(self.total), "")]
         return f"{self._title()}\n{text_table(('service', 'cost', 'share'), rows)}"
 
+    @protected
     def _repr_html_(self) -> str:
         table = html_table(
             ("service", "cost", "share"), self._rows(), footer=("total", usd(self.total), "")
@@ -243,6 +245,7 @@ class WorkflowCost:
         rows = [*self._rows(), ("total", "", usd(self.per_execution), usd(self.per_thousand))]
         return f"{self._title()}\n{text_table(headers, rows)}\n" + "\n".join(self._notes())
 
+    @protected
     def _repr_html_(self) -> str:
         table = html_table(
             ("service", "usage", "per execution", "per 1,000"),

@@ -9,6 +9,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from ..display import protected
+
 # Notebook number -> apps deployed by the notebooks before it that it builds on.
 _APPS_BEFORE = {
     0: (),
@@ -36,6 +38,7 @@ class CatchUpReport:
             "Open it and run it top to bottom."
         )
 
+    @protected
     def _repr_html_(self) -> str:
         return f"<div>✔ {self}</div>"
 
@@ -51,6 +54,9 @@ def catch_up(notebook: int, *, reset: bool = True) -> CatchUpReport:
             f"There is no notebook {notebook:02d}.",
             hint=f"Choose one of {', '.join(map(str, _APPS_BEFORE))}.",
         )
+    from ..room import report_catch_up  # queued for the room only if the learner joined one
+
+    report_catch_up(notebook)
     started = time.perf_counter()
     if clients.resolve_target().offline:
         cloud.ensure_running()

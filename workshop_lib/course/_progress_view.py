@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
+from ..display import protected
 from ..exercises import all_exercises
 from ..exercises._progress import load, progress_file
 
@@ -31,6 +32,7 @@ class Progress:
             lines.append(f"  {_MARKS[status]} {title}" + (f" ({status})" if status else ""))
         return "\n".join(lines)
 
+    @protected
     def _repr_html_(self) -> str:
         body = "".join(
             f"<tr><td>{html.escape(n)}</td><td>{html.escape(t)}</td>"

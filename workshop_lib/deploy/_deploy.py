@@ -9,6 +9,7 @@ from typing import Any
 
 from .. import clients
 from .. import constants as C
+from ..display import protected
 from ..errors import DeployError
 from ..packaging import Target, build_package
 from ._apps import App, resolve_app
@@ -86,6 +87,7 @@ class DestroyReport:
             lines.append(f"  deleted log group {group}")
         return "\n".join(lines)
 
+    @protected
     def _repr_html_(self) -> str:
         return "<pre>" + html.escape(str(self)) + "</pre>"
 

@@ -10,7 +10,9 @@ from typing import Any
 
 from .. import clients
 from .. import constants as C
+from ..display import protected
 from ..errors import DeployError
+from ..learner import current
 
 _DONE = {
     "CREATE_COMPLETE",
@@ -57,6 +59,7 @@ class Stack:
         lines += [f"  {key}: {value}" for key, value in sorted(self.outputs.items())]
         return "\n".join(lines)
 
+    @protected
     def _repr_html_(self) -> str:
         colour = "#1a7f37" if self.status in _GOOD else "#b42318"
         note = "" if self.changed else " (no changes: it was already up to date)"
@@ -109,7 +112,8 @@ def create_or_update(name: str, template: dict[str, Any], *, timeout: float | No
     arguments: dict[str, Any] = {
         "StackName": name,
         "Capabilities": CAPABILITIES,
-        "Tags": [{"Key": C.TAG_KEY, "Value": C.TAG_VALUE}],
+        # CloudFormation copies stack tags onto what it creates: the owner goes along.
+        "Tags": [{"Key": key, "Value": value} for key, value in current().tags().items()],
     }
     arguments.update(_template_argument(name, body))
     started = time.time()

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import constants as C
+from ..display import protected
 from ._apps import App
 from ._template import load_template, package, translate
 
@@ -58,6 +59,7 @@ class ValidationReport:
             [f"{self.app}: {len(self.errors)} error(s)"] + [str(f) for f in self.findings]
         )
 
+    @protected
     def _repr_html_(self) -> str:
         colour = "#1a7f37" if self.ok else "#b42318"
         items = "".join(f"<li>{html.escape(str(f))}</li>" for f in self.findings)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..display import protected
+
 
 class EventTable(list[dict[str, Any]]):
     """One dict per history event: id, type, state, resource, elapsed_seconds, timestamp.
@@ -12,6 +14,7 @@ class EventTable(list[dict[str, Any]]):
     the last line of a notebook cell it shows itself as the events table.
     """
 
+    @protected
     def _repr_html_(self) -> str:
         from ._html import event_rows_html
 

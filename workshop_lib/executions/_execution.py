@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..display import protected
 from ..graph import GraphError, StateMachineGraph, StateOverlay
 from . import _history
 from ._errors import StepNotFoundError
@@ -331,11 +332,13 @@ class Execution:
         target.write_text(self.report_html(include_logs=include_logs), encoding="utf-8")
         return target
 
+    @protected
     def _repr_html_(self) -> str:
         from ._html import execution_html
 
         return execution_html(self)
 
+    @protected
     def _repr_mimebundle_(
         self, include: Sequence[str] | None = None, exclude: Sequence[str] | None = None, **_: Any
     ) -> dict[str, str]:

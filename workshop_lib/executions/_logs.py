@@ -19,6 +19,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .. import clients
+from ..display import protected
 from ..lambda_report import LambdaReport, request_id_of
 from ._events import to_utc
 from ._step import Attempt, Step
@@ -85,6 +86,7 @@ class StepLogs:
             line for _, log in self.attempts if log is not None for line in log.text.splitlines()
         ]
 
+    @protected
     def _repr_html_(self) -> str:
         from ._html import step_logs_html
 
@@ -105,6 +107,7 @@ class ExecutionLogs(list[StepLogs]):
     def for_state(self, name: str) -> ExecutionLogs:
         return ExecutionLogs(entry for entry in self if entry.step.name == name)
 
+    @protected
     def _repr_html_(self) -> str:
         from ._html import execution_logs_html
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ..display import protected
 from ..graph import StateStatus
 from ..lambda_report import LambdaReport
 from ._errors import StepNotFoundError
@@ -182,6 +183,7 @@ class Step:
     def open(self) -> bool:
         return self.exited is None and not self.aborted
 
+    @protected
     def _repr_html_(self) -> str:
         from ._html import step_html
 
@@ -228,6 +230,7 @@ class Branch:
         for step in self.steps:
             yield from step.walk()
 
+    @protected
     def _repr_html_(self) -> str:
         from ._html import branch_html
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from IPython.display import HTML, display
 
+from ..display import protect, protected
 from . import _progress
 
 
@@ -60,6 +61,7 @@ class Outcome:
         mark = {"correct": "✔", "incorrect": "✘", "not attempted": "…"}[self.status]
         return f"{mark} {self.exercise}: {self.message}"
 
+    @protected
     def _repr_html_(self) -> str:
         colour = {"correct": "#1a7f37", "incorrect": "#b42318", "not attempted": "#57606a"}[
             self.status
@@ -111,6 +113,9 @@ class Exercise:
         """Check an answer, show the verdict, and remember it in your progress file."""
         outcome = self.evaluate(answer)
         _progress.record(self.notebook, self.key, outcome.status)
+        from ..room import report_check  # queued for the room only if the learner joined one
+
+        report_check(self, outcome)
         display(outcome)
         return replace(outcome, shown_in_cell=_cell_number())
 
@@ -119,17 +124,21 @@ class Exercise:
         more = f" (hint({number + 1}) for another)" if number < len(self.hints) else ""
         display(
             HTML(
-                f"<div style='border-left:4px solid #9a6700;padding:2px 10px'>"
-                f"<b>Hint {number} of {len(self.hints)}</b>{more}: "
-                f"{html.escape(self.hints[number - 1])}</div>"
+                protect(
+                    f"<div style='border-left:4px solid #9a6700;padding:2px 10px'>"
+                    f"<b>Hint {number} of {len(self.hints)}</b>{more}: "
+                    f"{html.escape(self.hints[number - 1])}</div>"
+                )
             )
         )
 
     def solution(self) -> None:
         display(
             HTML(
-                f"<div style='border-left:4px solid #0969da;padding:2px 10px'>"
-                f"<b>A solution</b><pre>{html.escape(self.solution_code)}</pre></div>"
+                protect(
+                    f"<div style='border-left:4px solid #0969da;padding:2px 10px'>"
+                    f"<b>A solution</b><pre>{html.escape(self.solution_code)}</pre></div>"
+                )
             )
         )
 
@@ -139,8 +148,10 @@ class Exercise:
             return answer
         display(
             HTML(
-                "<div style='color:#57606a'>Using the reference solution for "
-                f"{html.escape(self.title)} so the rest of the notebook can run.</div>"
+                protect(
+                    "<div style='color:#57606a'>Using the reference solution for "
+                    f"{html.escape(self.title)} so the rest of the notebook can run.</div>"
+                )
             )
         )
         return self.solution_value()

@@ -19,6 +19,8 @@ import numpy as np
 from matplotlib.figure import Figure
 from PIL import Image
 
+from ..display import protected
+
 _PANEL_INCHES = 3.2
 _DPI = 100
 _CHECKER = 8  # checkerboard squares, in preview pixels, behind transparent images
@@ -129,6 +131,7 @@ class FigureView:
         """The figure as PNG bytes."""
         return figure_png(self.figure())
 
+    @protected
     def _repr_html_(self) -> str:
         # Only HTML (no _repr_png_): Jupyter saves every representation an object offers, and
         # the figure would then be stored in the notebook twice.

@@ -21,6 +21,7 @@ from typing import Any
 
 from .. import clients
 from ..deploy import DestroyReport, Stack, deploy, destroy, outputs, resolve_app
+from ..display import protected
 from ..errors import WorkshopError
 from ..gallery import sample_bytes, sample_manifest
 from ._code import image_id
@@ -310,6 +311,7 @@ class ImageApp:
             f"ImageApp({self.stack.name}, uploads to s3://{self.input_bucket}/{self.upload_prefix})"
         )
 
+    @protected
     def _repr_html_(self) -> str:
         rows = "".join(
             f"<tr><td>{html.escape(label)}</td><td><code>{html.escape(value)}</code></td></tr>"

@@ -11,6 +11,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer
 
 from .. import clients
+from ..display import protected
 
 STAGES = ("validate", "resize", "filters", "optimize")
 _COLOURS = {"SUCCEEDED": "#1a7f37", "FAILED": "#b42318", "PROCESSING": "#9a6700"}
@@ -102,6 +103,7 @@ class TrackingRecord:
     def __getitem__(self, name: str) -> Any:
         return self.data[name]
 
+    @protected
     def _repr_html_(self) -> str:
         return records_html([self])
 
@@ -136,6 +138,7 @@ class TrackingTable(list[TrackingRecord]):
         lines = ("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows)
         return "\n".join(lines)
 
+    @protected
     def _repr_html_(self) -> str:
         return records_html(self)
 

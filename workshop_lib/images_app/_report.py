@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..display import protected
 from ..gallery import sample_manifest
 
 VALID = "valid"
@@ -66,6 +67,7 @@ class ValidationReport(list[ValidationOutcome]):
             f"{'✔' if o.as_expected else '✘'} {o.file}: {o.got} ({o.detail})" for o in self
         )
 
+    @protected
     def _repr_html_(self) -> str:
         rows = []
         for o in self:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import clients
+from ..display import protected
 from ..gallery import Comparison, compare
 from ._records import TrackingRecord, records_html
 
@@ -137,6 +138,7 @@ class ImageRun:
             f"ImageRun({self.upload.file_name!r}, {self.status}{', ' + detail if detail else ''})"
         )
 
+    @protected
     def _repr_html_(self) -> str:
         heading = (
             f"<div><code>{html.escape(self.upload.key)}</code> → {_badge(self.status)}"
@@ -169,6 +171,7 @@ class ImageRuns(list[ImageRun]):
     def __str__(self) -> str:
         return "\n".join(repr(run) for run in self)
 
+    @protected
     def _repr_html_(self) -> str:
         ok = len(self.succeeded)
         return (
@@ -203,6 +206,7 @@ class BatchRun:
     def __repr__(self) -> str:
         return f"BatchRun({self.status}, {json.dumps(self.summary)})"
 
+    @protected
     def _repr_html_(self) -> str:
         summary = self.summary
         seconds = "" if self.seconds is None else f" in {self.seconds:.1f} s"

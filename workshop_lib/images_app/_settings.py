@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .. import clients
+from ..display import protected
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class FunctionSettings(list[FunctionSetting]):
             for s in self
         )
 
+    @protected
     def _repr_html_(self) -> str:
         rows = "".join(
             f"<tr><td><b>{html.escape(s.name)}</b></td><td><code>{html.escape(s.handler)}</code>"

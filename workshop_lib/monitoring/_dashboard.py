@@ -20,6 +20,7 @@ from typing import Any
 from .. import clients
 from ..costs._display import html_block, html_table, number
 from ..costs._plotting import new_figure
+from ..display import protected
 from ._metrics import (
     LAMBDA_NAMESPACE,
     STATES_NAMESPACE,
@@ -119,6 +120,7 @@ class Dashboard:
             rows.append((series.label, series.metric, how, number(round(series.summary, 2))))
         return rows
 
+    @protected
     def _repr_html_(self) -> str:
         buffer = io.BytesIO()
         self.plot().savefig(buffer, format="png", dpi=72)
@@ -206,6 +208,7 @@ class PublishedDashboard:
     body: dict[str, Any] = field(repr=False)
     note: str = ""
 
+    @protected
     def _repr_html_(self) -> str:
         if self.created and self.url:
             link = f"<a href='{html.escape(self.url)}'>open it in the CloudWatch console</a>"

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import constants as C
+from ..display import protected
 
 REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS = REPO / "notebooks"
@@ -51,6 +52,7 @@ class RunReport:
             lines += ["", f"--- {result.name} failed:", (result.error or "").strip()[-3000:]]
         return "\n".join(lines)
 
+    @protected
     def _repr_html_(self) -> str:
         rows = "".join(
             f"<tr><td>{html.escape(r.name)}</td><td>{'✔' if r.ok else '✘'}</td>"

@@ -20,6 +20,7 @@ from typing import Any
 
 from ..costs._display import html_block, html_table, number, text_table
 from ..costs._plotting import new_figure
+from ..display import protected
 from ..pricing import PriceBook, load_prices
 from ._errors import ScalingInputError, require_non_negative, require_positive
 from ._retry import RetryPolicy
@@ -107,6 +108,7 @@ class ConcurrencyTimeline:
             self._notes()
         )
 
+    @protected
     def _repr_html_(self) -> str:
         return html_block(
             self._title(), html_table(("", "count"), self._rows()), notes=self._notes()

@@ -32,7 +32,7 @@ def scaling_controls(
     controls = {
         "target_cpu": float_slider("CPU target (%)", target_cpu, 30, 95, 5),
         "spot_percent": float_slider(
-            "Spot above the base (%)", round(spot_share_above_base * 100), 0, 100, 10
+            "Spot above base (%)", round(spot_share_above_base * 100), 0, 100, 10
         ),
     }
 

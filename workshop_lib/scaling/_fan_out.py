@@ -23,6 +23,7 @@ from typing import Any
 
 from .. import clients
 from ..costs._display import html_block, html_table, text_table
+from ..display import protected
 from ._errors import ScalingInputError
 from ._retry import RetryPolicy
 
@@ -128,6 +129,7 @@ class FanOutRun:
     def __str__(self) -> str:
         return f"{self._title()}\n{text_table(('what', 'count'), self._rows())}"
 
+    @protected
     def _repr_html_(self) -> str:
         colour = "#1a7f37" if self.ok else "#b42318"
         title = f"<span style='color:{colour}'>{html.escape(self._title())}</span>"

@@ -17,6 +17,7 @@ from typing import Any
 
 from .. import clients
 from ..costs._display import html_block, html_table, number, text_table
+from ..display import protected
 from ..pricing import PriceBook, load_prices
 from ._auto_scaling import simulate_auto_scaling
 from ._errors import ScalingInputError
@@ -163,6 +164,7 @@ class GroupSettings:
     def __str__(self) -> str:
         return f"{self._title()}\n{text_table(('setting', 'API field', 'value'), self._rows())}"
 
+    @protected
     def _repr_html_(self) -> str:
         return html_block(
             self._title(),

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..costs._display import html_block, html_table, number, text_table, usd
 from ..costs._plotting import new_figure
+from ..display import protected
 from ._fleet import ON_DEMAND, InstanceLife
 
 
@@ -161,6 +162,7 @@ class ScalingResult:
     def __str__(self) -> str:
         return f"{self._title()}\n{text_table(('', ''), self._rows())}\n" + "\n".join(self._notes())
 
+    @protected
     def _repr_html_(self) -> str:
         return html_block(self._title(), html_table(("", ""), self._rows()), notes=self._notes())
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from .. import clients
 from ..costs._display import html_block, html_table, text_table
+from ..display import protected
 from ..pricing import PriceBook, load_prices
 from ._errors import ScalingInputError
 
@@ -159,6 +160,7 @@ class FifoCheck:
     def __str__(self) -> str:
         return f"{self._title()}\n{text_table(('', 'count'), self._rows())}"
 
+    @protected
     def _repr_html_(self) -> str:
         colour = "#1a7f37" if self.ok else "#b42318"
         title = f"<span style='color:{colour}'>{html.escape(self._title())}</span>"

@@ -1,0 +1,118 @@
+"""Every HTML representation the library returns survives JupyterLab's maths renderer."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+
+import pytest
+
+import workshop_lib
+from workshop_lib.display import is_protected, protect, protected, unprotected_dollars
+
+PRICE_LINE = "Mean $0.000263 per execution; the typical one costs $0.000254"
+
+
+def _library_classes() -> list[type]:
+    classes: dict[str, type] = {}
+    for info in pkgutil.walk_packages(workshop_lib.__path__, "workshop_lib."):
+        # The Lambda runtime's bootstrap runs as a worker process's main module.
+        if info.name.endswith("_bootstrap"):
+            continue
+        module = importlib.import_module(info.name)
+        for _, value in inspect.getmembers(module, inspect.isclass):
+            if value.__module__ == info.name:
+                classes[f"{value.__module__}.{value.__qualname__}"] = value
+    return list(classes.values())
+
+
+CLASSES = _library_classes()
+
+
+def _shows_html(cls: type) -> list[str]:
+    methods = []
+    if "_repr_html_" in vars(cls):
+        methods.append("_repr_html_")
+    bundle = vars(cls).get("_repr_mimebundle_")
+    if bundle is not None and "text/html" in inspect.getsource(inspect.unwrap(bundle)):
+        methods.append("_repr_mimebundle_")
+    return methods
+
+
+def test_the_walk_finds_the_library_classes_that_show_html():
+    names = {cls.__name__ for cls in CLASSES if _shows_html(cls)}
+    assert {"Execution", "LambdaCost", "FigureView", "Outcome", "Progress"} <= names
+    assert len(names) > 30
+
+
+def test_every_html_representation_is_protected_from_maths():
+    bare = [
+        f"{cls.__module__}.{cls.__qualname__}.{name}"
+        for cls in CLASSES
+        for name in _shows_html(cls)
+        if not is_protected(vars(cls)[name])
+    ]
+    assert not bare, (
+        "These return HTML that JupyterLab's maths renderer would mangle; decorate them with "
+        f"workshop_lib.display.protected: {bare}"
+    )
+
+
+def test_dollar_amounts_in_bare_html_are_found():
+    found = unprotected_dollars(f"<div><p>{PRICE_LINE}</p></div>")
+    assert found == [PRICE_LINE]
+    # Tooltips inside an inline SVG are text too: a Map label loses its `$`.
+    svg = "<svg><g><title>ItemsPath: $.listing.images</title><path d='M0 0'/></g></svg>"
+    assert unprotected_dollars(svg) == ["ItemsPath: $.listing.images"]
+
+
+def test_protected_html_keeps_its_dollars_and_is_wrapped_once():
+    page = protect(f"<table><tr><td>{PRICE_LINE}</td></tr></table>")
+    assert page.startswith('<div class="mathjax_ignore">')
+    assert unprotected_dollars(page) == []
+    assert protect(page) == page
+    # A sibling after a protected block is not protected by it.
+    assert unprotected_dollars(page + "<p>$1 and $2</p>") == ["$1 and $2"]
+
+
+def test_code_and_void_elements_are_handled():
+    assert unprotected_dollars("<p>use <code>$.items</code><br>then</p>") == []
+    assert unprotected_dollars("<p><img src='x'>costs $5</p>") == ["costs $5"]
+
+
+def test_the_decorator_protects_strings_and_bundles():
+    class Shown:
+        @protected
+        def _repr_html_(self) -> str:
+            return f"<p>{PRICE_LINE}</p>"
+
+        @protected
+        def _repr_mimebundle_(self, **_: object) -> dict[str, str]:
+            return {"text/html": "<b>$1 / $2</b>", "text/plain": "$1 / $2"}
+
+    assert unprotected_dollars(Shown()._repr_html_()) == []
+    bundle = Shown()._repr_mimebundle_()
+    assert unprotected_dollars(bundle["text/html"]) == []
+    assert bundle["text/plain"] == "$1 / $2"
+
+
+def test_a_real_cost_table_keeps_its_dollars():
+    from workshop_lib.costs import lambda_cost
+
+    page = lambda_cost(memory_mb=512, duration_ms=120, invocations=2_000_000)._repr_html_()
+    assert page.count("$") >= 2
+    assert unprotected_dollars(page) == []
+
+
+@pytest.mark.parametrize("label", ["memory of images-process-image-fn (MB)"])
+def test_slider_labels_too_long_for_their_track_are_refused(label):
+    pytest.importorskip("ipywidgets")
+    from workshop_lib.costs._sliders import selection_slider
+
+    with pytest.raises(ValueError, match="keep it to"):
+        selection_slider(label, [("128", 128)], 128)
+    slider = selection_slider("memory (MB)", [("128", 128), ("256", 256)], 128)
+    other = selection_slider("executions a month", [("1", 1)], 1)
+    assert slider.style.description_width == other.style.description_width
+    assert slider.layout.width == other.layout.width
