@@ -25,6 +25,8 @@ _COMMAND_MODULES = (
     "workshop_lib.costs._cli",
     "workshop_lib.notebooks._cli",
     "workshop_lib.course._cli",
+    "workshop_lib.room._cli",
+    "workshop_lib.diagram._cli",
     "workshop_lib.bench._cli",
 )
 

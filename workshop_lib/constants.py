@@ -77,3 +77,17 @@ LOG_DELIVERY_ACTIONS = (
 )
 """What a state machine's role needs to log to CloudWatch Logs. AWS allows no narrower
 Resource than "*" for these, so least-privilege checks accept the wildcard for them."""
+
+# -- The instructor's room (workshop room) ----------------------------------------------------
+ROOM_HOST = "127.0.0.1"
+"""Where `workshop room serve` listens unless --bind names another address."""
+DEFAULT_ROOM_PORT = 4848
+ENV_ROOM_SEND_TIMEOUT = "WORKSHOP_ROOM_SEND_TIMEOUT"
+DEFAULT_ROOM_SEND_TIMEOUT_SECONDS = 2.0
+"""How long a learner's background sender waits for the room before keeping events for later."""
+ROOM_RETRY_SECONDS = 30.0
+"""While events wait undelivered, the sender tries again this often (and at each new event)."""
+ROOM_STUCK_MINUTES = 5.0
+ROOM_STUCK_REPEATS = 3
+"""Stuck: the same exercise failing for this many minutes, or the same mistake this many times."""
+ROOM_REFRESH_SECONDS = 10

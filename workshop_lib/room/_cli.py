@@ -1,0 +1,123 @@
+"""`workshop room serve | join | leave | status`."""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import sys
+from typing import Any
+
+from .. import constants as C
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "room", help="the instructor's room: see how the class is getting on"
+    )
+    actions = parser.add_subparsers(dest="room_command", metavar="ACTION", required=True)
+
+    serve = actions.add_parser("serve", help="start the room (instructor)")
+    serve.add_argument(
+        "--bind",
+        default=C.ROOM_HOST,
+        help=f"address to listen on (default {C.ROOM_HOST}: this machine only; "
+        "0.0.0.0 for a classroom network)",
+    )
+    serve.add_argument("--port", type=int, default=C.DEFAULT_ROOM_PORT)
+    serve.add_argument("--token", help="the learners' token (default: a new random one)")
+    serve.add_argument(
+        "--stuck-minutes",
+        type=float,
+        default=C.ROOM_STUCK_MINUTES,
+        help="stuck: the same exercise failing for this long",
+    )
+    serve.add_argument(
+        "--stuck-repeats",
+        type=int,
+        default=C.ROOM_STUCK_REPEATS,
+        help="stuck: the same mistake this many times",
+    )
+    serve.set_defaults(func=_serve)
+
+    join = actions.add_parser("join", help="join a room (learner): send check() results to it")
+    join.add_argument("url", help="the room's address, e.g. http://192.168.1.20:4848")
+    join.add_argument("--token", required=True, help="the room token the instructor gave")
+    join.add_argument("--name", required=True, help="your name, as the instructor will see it")
+    join.set_defaults(func=_join)
+
+    actions.add_parser("leave", help="leave the room: nothing more is sent").set_defaults(
+        func=_leave
+    )
+    actions.add_parser(
+        "status", help="which room you are in; sends events still waiting"
+    ).set_defaults(func=_status)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from ._board import Board
+    from ._errors import RoomError
+    from ._server import RoomServer, course_exercises
+
+    board = Board(
+        course_exercises(), stuck_minutes=args.stuck_minutes, stuck_repeats=args.stuck_repeats
+    )
+    try:
+        room = RoomServer(bind=args.bind, port=args.port, token=args.token, board=board)
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise RoomError(
+                f"Port {args.port} is already in use on {args.bind}.",
+                hint="Stop the other room, or choose another port with --port.",
+            ) from None
+        raise RoomError(f"The room cannot listen on {args.bind}:{args.port}: {error}") from None
+    print(f"The room is open at {room.url} (listening on {args.bind}:{room.port}).")
+    print("Learners join with:")
+    print(f"  {room.join_command}")
+    print("or, in a notebook:")
+    print(
+        f'  from workshop_lib import room; room.join("{room.url}", token="{room.token}", '
+        'name="YOUR NAME")'
+    )
+    print("Your dashboard (keep this address to yourself: it shows every learner):")
+    print(f"  {room.dashboard_url}")
+    print(f"  CSV: {room.url}/room.csv?token={room.instructor_token}")
+    print("Ctrl-C closes the room (it lives in memory: download the CSV first).", flush=True)
+    try:
+        room.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        room.stop()
+    return 0
+
+
+def _join(args: argparse.Namespace) -> int:
+    from ._learner import join
+
+    print(join(args.url, args.token, args.name))
+    return 0
+
+
+def _leave(args: argparse.Namespace) -> int:
+    from ._learner import leave
+
+    print("You left the room." if leave() else "You were not in a room.")
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    from ._errors import RoomError
+    from ._learner import flush, membership, pending
+
+    member = membership()
+    if member is None:
+        print("You are not in a room: nothing is sent.")
+        return 0
+    print(member)
+    try:
+        sent = flush(member)
+    except RoomError as error:
+        print(f"{pending()} event(s) wait to be sent: {error}", file=sys.stderr)
+        return 1
+    print(f"Sent {sent} waiting event(s)." if sent else "Nothing waits to be sent.")
+    return 0
