@@ -7,7 +7,7 @@ import socket
 
 import pytest
 
-from workshop_lib import clients
+from workshop_lib import clients, owner
 from workshop_lib import constants as C
 from workshop_lib.errors import ModeError, RegionRequiredError
 
@@ -22,15 +22,24 @@ def test_mode_resolution_order(monkeypatch):
         clients.resolve_mode("cloud")
 
 
-def test_port_resolution(monkeypatch):
+def test_port_resolution(monkeypatch, tmp_path):
+    monkeypatch.setenv(C.ENV_STATE_DIR, str(tmp_path / "state"))
     monkeypatch.delenv(C.ENV_CLOUD_PORT, raising=False)
     assert clients.resolve_port() == C.DEFAULT_CLOUD_PORT
+    owner.remember_port(5123)  # this user's cloud had to start elsewhere: find it there
+    assert clients.resolve_port() == 5123
     monkeypatch.setenv(C.ENV_CLOUD_PORT, "4848")
     assert clients.resolve_port() == 4848
     assert clients.resolve_port(5000) == 5000
     monkeypatch.setenv(C.ENV_CLOUD_PORT, "forty")
     with pytest.raises(ModeError, match="not a port number"):
         clients.resolve_port()
+
+
+@pytest.mark.parametrize("bad", [0, -1, 65536, 10**9])
+def test_ports_outside_the_tcp_range_are_refused(bad):
+    with pytest.raises(ModeError, match="between 1 and 65535"):
+        clients.resolve_port(bad)
 
 
 def test_aws_mode_refuses_to_guess_the_region(monkeypatch, tmp_path):
@@ -118,7 +127,8 @@ def test_offline_mode_ignores_real_credentials_profiles_and_endpoints(local_clou
 
     assert guard.violations == []
     assert guard.connections and all(_is_loopback(a[0]) for a in guard.connections)
-    assert seen_keys and all(C.OFFLINE_ACCESS_KEY in key for key in seen_keys)
+    own_key = owner.local_credentials().access_key_id
+    assert seen_keys and all(own_key in key for key in seen_keys)
     assert not any("AKIAIOSFODNN7EXAMPLE" in key for key in seen_keys)
     assert clients.client("s3").meta.region_name == C.OFFLINE_REGION
     clients.forget_clients()

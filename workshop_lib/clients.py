@@ -22,6 +22,7 @@ from botocore.client import BaseClient
 from botocore.config import Config
 
 from . import constants as C
+from . import owner
 from .errors import ModeError, RegionRequiredError
 
 
@@ -58,19 +59,35 @@ def resolve_mode(mode: str | None = None) -> str:
 
 
 def resolve_port(port: int | None = None) -> int:
-    """The local cloud's port: the explicit argument, then `WORKSHOP_CLOUD_PORT`, then 4747."""
+    """The local cloud's port: the explicit argument, then `WORKSHOP_CLOUD_PORT`, then the port
+    this user's cloud was last started on (another user's cloud may hold 4747), then 4747."""
     if port is not None:
-        return int(port)
+        return check_port(port, "--port")
     raw = os.environ.get(C.ENV_CLOUD_PORT)
     if raw:
         try:
-            return int(raw)
+            value = int(raw)
         except ValueError:
             raise ModeError(
                 f"{C.ENV_CLOUD_PORT}={raw!r} is not a port number.",
                 hint="Set it to a number such as 4747, or unset it.",
             ) from None
-    return C.DEFAULT_CLOUD_PORT
+        return check_port(value, C.ENV_CLOUD_PORT)
+    return owner.remembered_port() or C.DEFAULT_CLOUD_PORT
+
+
+def check_port(port: Any, source: str) -> int:
+    """`port` as a valid TCP port number, or a clear error naming where it came from."""
+    try:
+        value = int(port)
+    except (TypeError, ValueError):
+        value = -1
+    if not 1 <= value <= 65535 or str(port).strip() != str(value):
+        raise ModeError(
+            f"{source}={port!r} is not a port number between 1 and 65535.",
+            hint=f"Use a free port such as {C.DEFAULT_CLOUD_PORT}.",
+        )
+    return value
 
 
 def resolve_target(mode: str | None = None, *, port: int | None = None) -> Target:
@@ -135,12 +152,15 @@ def forget_clients() -> None:
 def offline_environment(port: int | None = None) -> dict[str, str]:
     """Variables that point the AWS CLI, the SAM CLI or any boto3 program at the local cloud."""
     target = resolve_target(C.MODE_OFFLINE, port=port)
+    credentials = owner.local_credentials()
     return {
         "AWS_ENDPOINT_URL": target.endpoint_url or "",
-        "AWS_ACCESS_KEY_ID": C.OFFLINE_ACCESS_KEY,
-        "AWS_SECRET_ACCESS_KEY": C.OFFLINE_SECRET_KEY,
+        "AWS_ACCESS_KEY_ID": credentials.access_key_id,
+        "AWS_SECRET_ACCESS_KEY": credentials.secret_access_key,
         "AWS_DEFAULT_REGION": target.region,
         "AWS_REGION": target.region,
+        # Some APIs put a prefix before the host ("sync-127.0.0.1"); an IP must stay as it is.
+        "AWS_DISABLE_HOST_PREFIX_INJECTION": "true",
         C.ENV_MODE: C.MODE_OFFLINE,
         C.ENV_CLOUD_PORT: str(target.port),
     }
@@ -165,9 +185,10 @@ def _session_for(target: Target) -> boto3.Session:
         if target.offline:
             _bypass_proxies_for_loopback()
             core = botocore.session.Session(session_vars=_SEALED_SESSION_VARS)
+            credentials = owner.local_credentials()
             created = boto3.Session(
-                aws_access_key_id=C.OFFLINE_ACCESS_KEY,
-                aws_secret_access_key=C.OFFLINE_SECRET_KEY,
+                aws_access_key_id=credentials.access_key_id,
+                aws_secret_access_key=credentials.secret_access_key,
                 region_name=target.region,
                 botocore_session=core,
             )

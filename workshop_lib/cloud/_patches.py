@@ -76,7 +76,7 @@ def apply(runtime: LambdaRuntime, settings: Settings, port: int) -> None:
         _name_unnamed_executions,
         lambda: _scale_retry_and_wait(settings),
         _name_sandbox_errors_like_aws,
-        lambda: _reuse_interpreter_clients(port),
+        lambda: _reuse_interpreter_clients(port, runtime.credentials),
         _log_executions_to_cloudwatch,
         _publish_execution_metrics,
         _fail_choice_on_missing_field,
@@ -350,7 +350,7 @@ def _name_sandbox_errors_like_aws() -> None:
         cls._from_error = from_error
 
 
-def _reuse_interpreter_clients(port: int) -> None:
+def _reuse_interpreter_clients(port: int, credentials: tuple[str, str]) -> None:
     import boto3
     from moto.stepfunctions.parser.asl.utils import boto_client
 
@@ -370,6 +370,8 @@ def _reuse_interpreter_clients(port: int) -> None:
                         cache[key] = _InProcessLambda(region_name)
                     else:
                         kwargs["endpoint_url"] = f"http://127.0.0.1:{port}"
+                        # Signed with the owner's key pair: the cloud refuses anything else.
+                        kwargs["aws_access_key_id"], kwargs["aws_secret_access_key"] = credentials
                         cache[key] = boto3.client(
                             service_name=service_name, region_name=region_name, **kwargs
                         )

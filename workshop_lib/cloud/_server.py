@@ -22,7 +22,8 @@ from typing import Any
 
 from .. import constants as C
 from ..lambda_runtime import FunctionSpec, LambdaRuntime
-from . import _patches
+from ..owner import LocalCredentials, local_credentials, owner_name
+from . import _auth, _patches
 
 EXIT_PORT_IN_USE = 3
 
@@ -116,9 +117,15 @@ class ControlApp:
     """WSGI middleware: `/_workshop/*` is ours, everything else goes to moto."""
 
     def __init__(
-        self, moto_app: Any, runtime: LambdaRuntime, settings: _patches.Settings, port: int
+        self,
+        moto_app: Any,
+        runtime: LambdaRuntime,
+        settings: _patches.Settings,
+        port: int,
+        credentials: LocalCredentials,
     ) -> None:
         self.moto_app = moto_app
+        self.credentials = credentials
         self.runtime = runtime
         self.settings = settings
         self.port = port
@@ -126,10 +133,17 @@ class ControlApp:
         self.requests = RequestLog()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        refusal = _auth.refuse_reason(environ, self.credentials)
+        if refusal is not None:
+            return self._refuse(environ, refusal, start_response)
         path = environ.get("PATH_INFO", "")
         if not path.startswith("/_workshop/"):
             self.requests.record(environ)
-            return self.moto_app(environ, start_response)
+
+            def start_without_cors(status: str, headers: list, *rest: Any) -> Any:
+                return start_response(status, _auth.without_cors(headers), *rest)
+
+            return self.moto_app(environ, start_without_cors)
         action = path.removeprefix("/_workshop/")
         body: dict[str, Any] = {}
         if environ.get("REQUEST_METHOD") == "POST":
@@ -156,6 +170,16 @@ class ControlApp:
             return [json.dumps({"error": f"unknown action {action!r}"}).encode()]
         start_response("200 OK", [("Content-Type", "application/json")])
         return [json.dumps(reply).encode()]
+
+    def _refuse(self, environ: dict[str, Any], refusal: _auth.Refusal, start_response: Any) -> Any:
+        status, headers, body = _auth.refusal_response(environ, refusal)
+        if environ.get("PATH_INFO") == "/_workshop/health":
+            # Enough for another user's `workshop cloud` to say whose cloud holds this port.
+            body = json.dumps(
+                {"workshop": True, "owner": owner_name(), "error": refusal.code}
+            ).encode()
+        start_response(status, [*headers, ("Content-Length", str(len(body)))])
+        return [body]
 
     def health(self) -> dict[str, Any]:
         return {
@@ -185,12 +209,15 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     os.environ["MOTO_PORT"] = str(args.port)
+    os.environ["MOTO_DISABLE_GLOBAL_CORS"] = "true"  # no browser page may call the cloud
 
     from werkzeug.serving import make_server
 
     endpoint = f"http://{C.CLOUD_HOST}:{args.port}"
     settings = _patches.Settings(time_scale=args.time_scale)
+    credentials = local_credentials()
     runtime = LambdaRuntime(
+        credentials=(credentials.access_key_id, credentials.secret_access_key),
         state_dir=args.state_dir,
         endpoint_url=endpoint,
         log_sink=MotoLogSink(),
@@ -202,7 +229,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from moto.server import DomainDispatcherApplication, create_backend_app
 
-    app = ControlApp(DomainDispatcherApplication(create_backend_app), runtime, settings, args.port)
+    app = ControlApp(
+        DomainDispatcherApplication(create_backend_app), runtime, settings, args.port, credentials
+    )
     try:
         # 127.0.0.1 only: this server runs arbitrary Lambda code for whoever can reach it.
         server = make_server(C.CLOUD_HOST, args.port, app, threaded=True)
