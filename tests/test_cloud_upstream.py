@@ -183,3 +183,20 @@ def test_gap_15_a_definite_path_through_an_index_gives_a_one_item_list():
     from moto.stepfunctions.parser.asl.utils.json_path import extract_json
 
     assert extract_json("$[0].field", [{"field": 1}, {"field": 2}]) == [1]  # AWS: 1
+
+
+def test_gap_16_jsonata_needs_an_absent_java_bridge_and_variables_are_pasted_as_text():
+    from moto.stepfunctions.parser.asl.component.common.string import string_expression
+    from moto.stepfunctions.parser.asl.eval.variable_store import VariableStore
+    from moto.stepfunctions.parser.asl.jsonata import jsonata
+    from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
+
+    with pytest.raises(TypeError):  # AWS: 2 (moto: 'NoneType' object is not callable)
+        jsonata.eval_jsonata_expression("1 + 1")
+    # The hooks our patch replaces (workshop_lib/cloud/_query_language.py).
+    for cls in (string_expression.StringJSONata, string_expression.StringVariableSample):
+        assert "eval_jsonata_expression" in inspect.getsource(cls._eval_body)
+    store = VariableStore()
+    store.set("quote", 'say "hi"')
+    assert store.get_assigned_variables() == {"quote": '"say "hi""'}  # AWS: valid JSON text
+    assert "json.loads" not in inspect.getsource(Preprocessor._inner_string_of)  # keeps \u00e9

@@ -32,6 +32,8 @@ gap against plain moto, so it fails (and tells us to drop a patch) when upstream
     tests for a missing field.
 15. A definite JSONPath through an array index (`$[0].resized`, the usual way to read a
     Parallel state's results) selects the one value, as on AWS, instead of a one-item list.
+16. Today's ASL as AWS runs it: JSONata, variables, TestState and AWS-exact results
+    (`_conformance.py` and the modules it names).
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ from typing import Any
 
 from ..lambda_runtime import CodeSource, FunctionSpec, LambdaRuntime, ThrottledError
 from ._after_import import after_import
+from ._conformance import install as _current_step_functions
 
 _SANDBOX_ERRORS = frozenset({"Sandbox.Timedout", "Runtime.OutOfMemory", "Runtime.ExitError"})
 
@@ -72,6 +75,7 @@ def apply(runtime: LambdaRuntime, settings: Settings, port: int) -> None:
     after_import("moto.stepfunctions.models", _state_machines_from_cloudformation)
     after_import("moto.stepfunctions.responses", _start_sync_execution)
     after_import("moto.cloudformation.models", _roll_back_failed_stacks)
+    after_import("moto.stepfunctions.parser.models", _current_step_functions)
     for patch in (
         _name_unnamed_executions,
         lambda: _scale_retry_and_wait(settings),

@@ -1,0 +1,15 @@
+"""Today's Step Functions in the local cloud, as AWS runs it (patch 16 of `_patches.py`).
+
+One entry point for the patches that make moto's interpreter speak current ASL:
+JSONata and variables (`_query_language`). Each patched module names the gap it fills; the
+canaries are in `tests/test_cloud_upstream.py` (gap 16...).
+"""
+
+from __future__ import annotations
+
+from . import _query_language
+
+
+def install() -> None:
+    """Runs once moto.stepfunctions.parser.models is imported."""
+    _query_language.install()

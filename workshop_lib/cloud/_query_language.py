@@ -1,0 +1,227 @@
+"""JSONata states and variables in moto's Step Functions interpreter, as AWS runs them.
+
+Patch 16 (see `_patches.py`). moto evaluates JSONata through a Java bridge that is absent
+(`'NoneType' object is not callable`) and pastes variables into the expression's text. Here:
+
+* every `{% ... %}` expression, and every `$variable` a JSONPath field samples, is evaluated
+  in process by `_jsonata` with `$states` and the variables bound as values;
+* a failing expression fails the state with `States.QueryEvaluationError` (an
+  `EvaluationFailed` event, then the state's failure), with AWS's cause naming the field;
+* the field under evaluation is tracked (`Output/v`, `Choices[0]/Condition`, `Assign/x`)
+  so the cause can name it as AWS does.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from . import _jsonata
+
+_SEGMENT_ATTRIBUTE = "_workshop_field"
+
+
+def install() -> None:
+    """Patch moto's interpreter (runs once moto.stepfunctions.parser.models is imported)."""
+    _evaluate_jsonata_in_process()
+    _track_fields()
+    _assigned_variables_as_json()
+    _string_literals_as_json()
+
+
+def bindings(env: Any, with_states: bool = True) -> dict[str, Any]:
+    """The values an expression sees: the variables in scope, and `$states`."""
+    store = env.variable_store
+    values = dict(store._outer_scope)
+    values.update(store._inner_scope)
+    if with_states:
+        values["states"] = env.states._states_data
+    return values
+
+
+def query_evaluation_error(env: Any, cause: str) -> Exception:
+    """The failure AWS raises for an expression: an EvaluationFailed event, then the state's
+    failure with `States.QueryEvaluationError` (the state prefix is added by moto)."""
+    from moto.stepfunctions.parser.api import EvaluationFailedEventDetails, HistoryEventType
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+        FailureEvent,
+        FailureEventException,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import (
+        StatesErrorName,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+        StatesErrorNameType,
+    )
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+
+    error_name = StatesErrorName(typ=StatesErrorNameType.StatesQueryEvaluationError)
+    details = EvaluationFailedEventDetails(error=error_name.error_name, cause=cause)
+    location = _jsonata.field_path()
+    if location:
+        details["location"] = location
+    failure = FailureEventException(
+        failure_event=FailureEvent(
+            env=env,
+            error_name=error_name,
+            event_type=HistoryEventType.EvaluationFailed,
+            event_details=EventDetails(evaluationFailedEventDetails=details),
+        )
+    )
+    env.event_manager.add_event(
+        context=env.event_history_context,
+        event_type=HistoryEventType.EvaluationFailed,
+        event_details=EventDetails(
+            evaluationFailedEventDetails=failure.get_evaluation_failed_event_details()
+        ),
+    )
+    return failure
+
+
+def _evaluate_jsonata_in_process() -> None:
+    from moto.stepfunctions.parser.asl.component.common.string import string_expression
+
+    def jsonata_eval_body(self: Any, env: Any) -> None:
+        try:
+            result = _jsonata.evaluate_field(self.expression, bindings(env))
+        except _jsonata.QueryEvaluationFailed as failed:
+            raise query_evaluation_error(env, failed.cause) from None
+        env.stack.append(result)
+
+    def variable_sample_eval_body(self: Any, env: Any) -> None:
+        # A JSONPath field reading a variable ("name.$": "$customer.name"). On AWS a
+        # missing field of a variable reads as null here, as moto's Java bridge answered.
+        jsonata = (
+            self.query_language_mode == string_expression.QueryLanguageMode.JSONata  # states too
+        )
+        try:
+            result = _jsonata.evaluate(self.expression, bindings(env, with_states=jsonata))
+        except Exception as error:
+            raise query_evaluation_error(
+                env,
+                f"The expression '{self.expression}' threw an error during evaluation. "
+                f"{_jsonata.error_text(error)}",
+            ) from None
+        env.stack.append(None if result is _jsonata.UNDEFINED else result)
+
+    string_expression.StringJSONata._eval_body = jsonata_eval_body
+    string_expression.StringVariableSample._eval_body = variable_sample_eval_body
+
+
+def _string_literals_as_json() -> None:
+    import json
+
+    from moto.stepfunctions.parser.asl.antlr.runtime.ASLLexer import ASLLexer
+    from moto.stepfunctions.parser.asl.antlt4utils.antlr4utils import is_terminal
+    from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
+
+    def inner_string_of(parser_rule_context: Any) -> str | None:
+        # moto keeps a literal's JSON escapes ("Mar\u00eda" stays six characters); a
+        # definition sent by json.dumps has them for every non-ASCII character.
+        if is_terminal(parser_rule_context, ASLLexer.NULL):
+            return None
+        text = parser_rule_context.getText()
+        if len(text) >= 2 and text[0] == text[-1] == '"':
+            try:
+                return json.loads(text)
+            except ValueError:
+                return text[1:-1]
+        return text
+
+    Preprocessor._inner_string_of = staticmethod(inner_string_of)
+
+
+def _assigned_variables_as_json() -> None:
+    import json
+
+    from moto.stepfunctions.parser.asl.eval import variable_store
+
+    def get_assigned_variables(self: Any) -> dict[str, str]:
+        # moto wraps a string in quotes without escaping it ('"say "hi""'); AWS writes
+        # each value as its JSON text, in the order the state assigned them.
+        return {
+            name: json.dumps(self.get(name), separators=(",", ":"), ensure_ascii=False)
+            for name in self._inner_scope
+            if name in self._declaration_tracing
+        }
+
+    variable_store.VariableStore.get_assigned_variables = get_assigned_variables
+
+
+# -- the field under evaluation ---------------------------------------------------------------
+
+
+def _within(segment: Callable[[Any], str]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def wrap(eval_body: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(eval_body)
+        def wrapped(self: Any, env: Any) -> None:
+            with _jsonata.in_field(segment(self)):
+                eval_body(self, env)
+
+        return wrapped
+
+    return wrap
+
+
+def _track_fields() -> None:
+    from moto.stepfunctions.parser.asl.component.common import outputdecl, parargs
+    from moto.stepfunctions.parser.asl.component.common.assign import (
+        assign_decl,
+        assign_template_binding,
+    )
+    from moto.stepfunctions.parser.asl.component.common.jsonata import (
+        jsonata_template_binding,
+        jsonata_template_value_array,
+    )
+    from moto.stepfunctions.parser.asl.component.common.timeouts import heartbeat, timeout
+    from moto.stepfunctions.parser.asl.component.state.choice import choice_rule, choices_decl
+    from moto.stepfunctions.parser.asl.component.state.choice.comparison import comparison
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map import max_concurrency
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.items import items
+    from moto.stepfunctions.parser.asl.component.state.fail import cause_decl, error_decl
+    from moto.stepfunctions.parser.asl.component.state.wait.wait_function import seconds
+
+    named = [
+        (outputdecl.Output, "Output"),
+        (parargs.ArgumentsJSONataTemplateValueObject, "Arguments"),
+        (parargs.ArgumentsStringJSONata, "Arguments"),
+        (assign_decl.AssignDecl, "Assign"),
+        (timeout.TimeoutSecondsJSONata, "TimeoutSeconds"),
+        (heartbeat.HeartbeatSecondsJSONata, "HeartbeatSeconds"),
+        (comparison.ConditionStringJSONata, "Condition"),
+        (items.ItemsJSONata, "Items"),
+        (max_concurrency.MaxConcurrencyJSONata, "MaxConcurrency"),
+        (seconds.SecondsJSONata, "Seconds"),
+        (error_decl.Error, "Error"),
+        (cause_decl.Cause, "Cause"),
+    ]
+    for cls, name in named:
+        cls._eval_body = _within(lambda _self, _name=name: _name)(cls._eval_body)
+    for cls in (
+        jsonata_template_binding.JSONataTemplateBinding,
+        assign_template_binding.AssignTemplateBinding,
+    ):
+        cls._eval_body = _within(lambda self: "/" + str(self.identifier))(cls._eval_body)
+
+    def array_eval_body(self: Any, env: Any) -> None:
+        values = []
+        for index, value in enumerate(self.values):
+            with _jsonata.in_field(f"[{index}]"):
+                value.eval(env)
+            values.append(env.stack.pop())
+        env.stack.append(values)
+
+    jsonata_template_value_array.JSONataTemplateValueArray._eval_body = array_eval_body
+
+    original_choices_init = choices_decl.ChoicesDecl.__init__
+
+    def choices_init(self: Any, rules: list[Any]) -> None:
+        original_choices_init(self, rules)
+        for index, rule in enumerate(rules):
+            setattr(rule, _SEGMENT_ATTRIBUTE, f"Choices[{index}]")
+
+    choices_decl.ChoicesDecl.__init__ = choices_init
+    choice_rule.ChoiceRule._eval_body = _within(
+        lambda self: getattr(self, _SEGMENT_ATTRIBUTE, "Choices")
+    )(choice_rule.ChoiceRule._eval_body)
