@@ -190,6 +190,7 @@ def _handler(room: RoomServer) -> type[BaseHTTPRequestHandler]:
                 return
             path = urlsplit(self.path).path
             if role != "instructor":
+                room.board.count_rejected("learner token on the instructor's page")
                 self._json(
                     HTTPStatus.FORBIDDEN,
                     {"error": "the room's page is the instructor's: learners only send events"},
