@@ -69,7 +69,7 @@ def test_dollar_amounts_in_bare_html_are_found():
 
 def test_protected_html_keeps_its_dollars_and_is_wrapped_once():
     page = protect(f"<table><tr><td>{PRICE_LINE}</td></tr></table>")
-    assert page.startswith('<div class="mathjax_ignore">')
+    assert page.startswith('<div class="mathjax_ignore')
     assert unprotected_dollars(page) == []
     assert protect(page) == page
     # A sibling after a protected block is not protected by it.
@@ -97,12 +97,21 @@ def test_the_decorator_protects_strings_and_bundles():
     assert bundle["text/plain"] == "$1 / $2"
 
 
+def test_tables_align_headers_with_their_cells():
+    # JupyterLab right-aligns output cells; a protected table carries the rule that undoes it.
+    page = protect("<table><tr><th>name</th></tr><tr><td>a</td></tr></table>")
+    assert "text-align:left" in page
+    assert "<style>" not in protect("<p>no table</p>")
+
+
 def test_a_real_cost_table_keeps_its_dollars():
     from workshop_lib.costs import lambda_cost
 
     page = lambda_cost(memory_mb=512, duration_ms=120, invocations=2_000_000)._repr_html_()
     assert page.count("$") >= 2
     assert unprotected_dollars(page) == []
+    # Amount columns line up on the right, their headers with them.
+    assert "<th class=num>" in page and "<td class=num>$" in page
 
 
 @pytest.mark.parametrize("label", ["memory of images-process-image-fn (MB)"])

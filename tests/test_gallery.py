@@ -117,6 +117,27 @@ def test_widget_toggles_between_outputs(coffee: bytes, small: bytes) -> None:
     assert abs(red - blue) < 2 and abs(red - green) < 2
 
 
+def test_widget_draws_every_picture_to_one_scale(coffee: bytes, small: bytes) -> None:
+    original = g.compare(coffee, {}).original_summary
+    view = g.compare(coffee, {"small": small}).widget(width=400)
+    left, right = view.children[-1].children
+    widths = [
+        int(next(w for w in column.children if isinstance(w, ipywidgets.Image)).layout.width[:-2])
+        for column in (left, right)
+    ]
+    # The original is the widest, so it gets the full width; 300 px wide "small" is drawn
+    # smaller by the same ratio as the real pictures, not stretched to the column.
+    assert widths[0] == 400
+    assert widths[1] == round(300 * 400 / original.width)
+
+
+def test_comparison_title_is_shown_once(coffee: bytes, small: bytes) -> None:
+    comparison = g.compare(coffee, {"small": small}, title="Coffee")
+    assert comparison._repr_html_().count("Coffee") == 1
+    assert comparison.figure()._suptitle.get_text() == "Coffee"  # a saved figure keeps it
+    assert comparison.figure(titled=False)._suptitle is None
+
+
 def test_widget_shows_16_bit_images_with_their_tones() -> None:
     view = g.compare(g.sample_bytes("gray_16bit.png"), {}).widget()
     (left,) = view.children  # with no outputs, only the original is shown

@@ -20,7 +20,16 @@ __all__ = ["IGNORE_CLASS", "is_protected", "protect", "protected", "unprotected_
 
 IGNORE_CLASS = "mathjax_ignore"
 _MARK = "__mathjax_protected__"
-_OPEN = f'<div class="{IGNORE_CLASS}">'
+_SCOPE = "wl-html"
+# JupyterLab right-aligns every table cell in an output; ours read left to right, headers over
+# their cells, with numbers (class "num") on the right, header and cells alike.
+_STYLE = (
+    f"<style>.jp-RenderedHTMLCommon .{_SCOPE} th,.jp-RenderedHTMLCommon .{_SCOPE} td"
+    "{text-align:left;vertical-align:top}"
+    f".jp-RenderedHTMLCommon .{_SCOPE} th.num,.jp-RenderedHTMLCommon .{_SCOPE} td.num"
+    "{text-align:right}</style>"
+)
+_OPEN = f'<div class="{IGNORE_CLASS} {_SCOPE}">'
 _VOID = frozenset(
     {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param"}
     | {"source", "track", "wbr"}
@@ -32,10 +41,12 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def protect(html: str) -> str:
-    """`html` inside an element JupyterLab's maths renderer leaves alone."""
+    """`html` inside an element JupyterLab's maths renderer leaves alone (and, when it has a
+    table, with the table's alignment made consistent)."""
     if html.startswith(_OPEN) and html.endswith("</div>") and not unprotected_dollars(html):
         return html
-    return f"{_OPEN}{html}</div>"
+    style = _STYLE if "<t" in html else ""
+    return f"{_OPEN}{style}{html}</div>"
 
 
 def protected(method: F) -> F:

@@ -37,15 +37,21 @@ def html_table(
     caption: str = "",
     footer: Sequence[object] | None = None,
 ) -> str:
-    """A plain HTML table; cells are escaped text."""
-    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in headers)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows
-    )
+    """A plain HTML table; cells are escaped text. The first column (names) reads from the left,
+    the others (amounts) line up on the right, headers included."""
+
+    def cells(tag: str, values: Sequence[object]) -> str:
+        return "".join(
+            f"<{tag}{' class=num' if i else ''}>{html.escape(str(v))}</{tag}>"
+            for i, v in enumerate(values)
+        )
+
+    head = cells("th", headers)
+    body = "".join(f"<tr>{cells('td', row)}</tr>" for row in rows)
     foot = ""
     if footer is not None:
-        cells = "".join(f"<th>{html.escape(str(c))}</th>" for c in footer)
-        foot = f"<tfoot><tr>{cells}</tr></tfoot>"
+        cells_html = cells("th", footer)
+        foot = f"<tfoot><tr>{cells_html}</tr></tfoot>"
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody>{foot}</table>"
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
+from ..display import protect
 from ._figure import FigureView, Panel, build_figure
 from ._summary import (
     ImageSource,
@@ -82,11 +83,11 @@ class Comparison(FigureView):
         return (name, dimensions, summary.format or "–", human_bytes(summary.bytes), versus)
 
     # -- static display ------------------------------------------------------------------
-    def figure(self) -> Figure:
+    def figure(self, *, titled: bool = True) -> Figure:
         """The matplotlib figure: the original first, then each output, all captioned."""
         panels = [self._panel("original", _ORIGINAL, is_original=True)]
         panels += [self._panel(name, name, is_original=False) for name in self.outputs]
-        return build_figure(panels, title=self.title, columns=self.columns)
+        return build_figure(panels, title=self.title if titled else None, columns=self.columns)
 
     def _panel(self, label: str, key: str, *, is_original: bool) -> Panel:
         image, summary = self._previews[key]
@@ -98,41 +99,48 @@ class Comparison(FigureView):
         return "\n".join(lines)
 
     # -- live display --------------------------------------------------------------------
-    def widget(self) -> Any:
+    def widget(self, *, width: int = 420) -> Any:
         """An ipywidgets view for a live kernel: the original on the left, and on the right the
-        output picked with the toggle buttons. Needs a running kernel; exports show nothing."""
+        output picked with the toggle buttons. Every picture is drawn to one scale (the widest
+        image is `width` pixels wide), so a thumbnail looks as much smaller than the original
+        as it is. Needs a running kernel; exported pages show the static figure instead."""
         import ipywidgets as widgets
+
+        widths = [s.width for _, s in self._previews.values() if s.viewable and s.width]
+        scale = width / max(widths) if widths else 1.0
 
         def view(key: str, label: str, *, is_original: bool) -> tuple[Any, Any]:
             image, summary = self._previews[key]
             caption = html.escape(self._caption(summary, is_original=is_original)).replace(
                 "\n", "<br>"
             )
-            text = widgets.HTML(f"<b>{html.escape(label)}</b><br><small>{caption}</small>")
+            text = widgets.HTML(protect(f"<b>{html.escape(label)}</b><br><small>{caption}</small>"))
             if image is None:
-                picture = widgets.HTML(f"<i>cannot show: {html.escape(summary.problem or '')}</i>")
+                problem = html.escape(summary.problem or "")
+                picture = widgets.HTML(protect(f"<i>cannot show: {problem}</i>"))
             else:
                 value, fmt = display_bytes(image)
-                picture = widgets.Image(value=value, format=fmt, layout={"max_width": "100%"})
+                shown = max(1, round((summary.width or image.width) * scale))
+                picture = widgets.Image(value=value, format=fmt, layout={"width": f"{shown}px"})
             return text, picture
 
-        left = widgets.VBox(list(view(_ORIGINAL, "original", is_original=True)))
+        column = widgets.Layout(width=f"{width + 20}px")
+        left = widgets.VBox(list(view(_ORIGINAL, "original", is_original=True)), layout=column)
         if not self.outputs:
             return widgets.VBox([left])
         views = {name: view(name, name, is_original=False) for name in self.outputs}
         first = next(iter(views))
-        right = widgets.VBox(list(views[first]))
+        right = widgets.VBox(list(views[first]), layout=widgets.Layout(width=f"{width + 20}px"))
         toggle = widgets.ToggleButtons(options=list(views), value=first, description="Output:")
 
         def show(change: dict[str, Any]) -> None:
             right.children = views[change["new"]]
 
         toggle.observe(show, names="value")
-        left.layout = widgets.Layout(width="50%")
-        right.layout = widgets.Layout(width="50%")
         children = [toggle, widgets.HBox([left, right])]
         if self.title:
-            children.insert(0, widgets.HTML(f"<strong>{html.escape(self.title)}</strong>"))
+            heading = protect(f"<strong>{html.escape(self.title)}</strong>")
+            children.insert(0, widgets.HTML(heading))
         return widgets.VBox(children)
 
 

@@ -105,7 +105,7 @@ def png_img_tag(png: bytes, alt: str) -> str:
 
 
 def html_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    head = "".join(f"<th style='text-align:left'>{html.escape(h)}</th>" for h in headers)
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
     body = "".join(
         "<tr>" + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in row) + "</tr>"
         for row in rows
@@ -120,7 +120,7 @@ class FigureView:
     HEADERS: tuple[str, ...] = ()
     title: str | None
 
-    def figure(self) -> Figure:
+    def figure(self, *, titled: bool = True) -> Figure:
         raise NotImplementedError
 
     def _rows(self) -> list[tuple[str, ...]]:
@@ -128,8 +128,8 @@ class FigureView:
 
     @functools.cached_property
     def png(self) -> bytes:
-        """The figure as PNG bytes."""
-        return figure_png(self.figure())
+        """The figure as PNG bytes, without its title: the HTML shows the title once, as text."""
+        return figure_png(self.figure(titled=False))
 
     @protected
     def _repr_html_(self) -> str:

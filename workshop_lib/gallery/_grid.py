@@ -50,14 +50,14 @@ class Gallery(FigureView):
             for name, s in self.summaries.items()
         ]
 
-    def figure(self) -> Figure:
+    def figure(self, *, titled: bool = True) -> Figure:
         panels = []
         for name, (image, summary) in self._previews.items():
             caption = human_bytes(summary.bytes)
             if summary.viewable:
                 caption = f"{summary.dimensions()} · {summary.format}\n{caption}"
             panels.append(Panel(name, image, caption, summary.problem))
-        return build_figure(panels, title=self.title, columns=self.columns)
+        return build_figure(panels, title=self.title if titled else None, columns=self.columns)
 
     def __repr__(self) -> str:
         lines = [f"Gallery of {len(self.items)}{f' {self.title!r}' if self.title else ''}:"]
