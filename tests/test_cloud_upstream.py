@@ -200,3 +200,41 @@ def test_gap_16_jsonata_needs_an_absent_java_bridge_and_variables_are_pasted_as_
     store.set("quote", 'say "hi"')
     assert store.get_assigned_variables() == {"quote": '"say "hi""'}  # AWS: valid JSON text
     assert "json.loads" not in inspect.getsource(Preprocessor._inner_string_of)  # keeps \u00e9
+
+
+# -- 17. Orchestration patterns (_orchestration.py) --------------------------------------------
+
+
+def test_gap_17_service_tasks_pass_parameters_and_results_unmapped():
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service,
+        state_task_service_aws_sdk,
+    )
+
+    base = state_task_service.StateTaskService
+    for method in (base._normalise_parameters, base._normalise_response):
+        assert inspect.getsource(method).rstrip().endswith("pass")
+    # The helpers our mapping calls are still there.
+    assert callable(base._to_boto_request) and callable(base._from_boto_response)
+    assert "s3" not in state_task_service_aws_sdk._SERVICE_ERROR_NAMES
+
+
+def test_gap_17_callbacks_name_every_timeout_states_timeout_and_drop_the_failure_cause():
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import state_task
+    from moto.stepfunctions.parser.asl.eval import states
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    assert "HeartbeatTimeout" not in inspect.getsource(state_task.StateTask._from_error)
+    assert "cause" not in inspect.getsource(StepFunctionResponse.send_task_failure)
+    assert "long_uid()" in inspect.getsource(states.ContextObject.update_task_token)
+    heartbeat = inspect.getsource(StepFunctionsParserBackend.send_task_heartbeat)
+    assert "raise InvalidToken()" in heartbeat  # also for a task without HeartbeatSeconds
+
+
+def test_gap_17_timeouts_wait_in_real_time():
+    from moto.stepfunctions.parser.asl.component.state.exec import execute_state
+    from moto.stepfunctions.parser.asl.eval.callback import callback
+
+    assert "terminated_event.wait(timeout_seconds)" in inspect.getsource(execute_state)
+    assert "wait(timeout=self._heartbeat_seconds)" in inspect.getsource(callback.HeartbeatEndpoint)

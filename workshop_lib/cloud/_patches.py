@@ -34,6 +34,8 @@ gap against plain moto, so it fails (and tells us to drop a patch) when upstream
     Parallel state's results) selects the one value, as on AWS, instead of a one-item list.
 16. Today's ASL as AWS runs it: JSONata, variables, TestState and AWS-exact results
     (`_conformance.py` and the modules it names).
+17. Redrive, callbacks (task tokens), Distributed Map and direct service integrations as AWS
+    runs them (`_orchestration.py` and the modules it names).
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ from typing import Any
 from ..lambda_runtime import CodeSource, FunctionSpec, LambdaRuntime, ThrottledError
 from ._after_import import after_import
 from ._conformance import install as _current_step_functions
+from ._orchestration import install as _orchestration_patterns
 
 _SANDBOX_ERRORS = frozenset({"Sandbox.Timedout", "Runtime.OutOfMemory", "Runtime.ExitError"})
 
@@ -76,6 +79,7 @@ def apply(runtime: LambdaRuntime, settings: Settings, port: int) -> None:
     after_import("moto.stepfunctions.responses", _start_sync_execution)
     after_import("moto.cloudformation.models", _roll_back_failed_stacks)
     after_import("moto.stepfunctions.parser.models", _current_step_functions)
+    after_import("moto.stepfunctions.parser.models", lambda: _orchestration_patterns(settings))
     for patch in (
         _name_unnamed_executions,
         lambda: _scale_retry_and_wait(settings),

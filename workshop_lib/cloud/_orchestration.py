@@ -1,0 +1,18 @@
+"""The orchestration patterns in the local cloud, as AWS runs them (patch 17 of `_patches.py`).
+
+One entry point for the patches behind redrive, callbacks (task tokens), Distributed Map and
+the direct service integrations. Each module names the gaps it fills; the canaries are in
+`tests/test_cloud_upstream.py` (gap 17...).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import _sfn_callbacks, _sfn_integrations
+
+
+def install(settings: Any) -> None:
+    """Runs once moto.stepfunctions.parser.models is imported; `settings` holds the time scale."""
+    _sfn_integrations.install()
+    _sfn_callbacks.install(settings)
