@@ -238,3 +238,16 @@ def test_gap_17_timeouts_wait_in_real_time():
 
     assert "terminated_event.wait(timeout_seconds)" in inspect.getsource(execute_state)
     assert "wait(timeout=self._heartbeat_seconds)" in inspect.getsource(callback.HeartbeatEndpoint)
+
+
+def test_gap_16_test_state_has_no_route_and_knows_no_mocks():
+    import inspect as _inspect
+
+    from moto.stepfunctions.parser.backend.test_state import execution, execution_worker
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    assert not hasattr(StepFunctionResponse, "test_state")  # AWS: TestState answers
+    # The pieces our TestState builds on (workshop_lib/cloud/_test_state.py).
+    assert "mock" not in _inspect.getsource(execution.TestStateExecution.__init__)
+    assert hasattr(execution_worker.TestStateExecutionWorker, "_get_evaluation_environment")
+    assert hasattr(execution.TestStateExecution, "TestCaseExecutionWorkerCommunication")
