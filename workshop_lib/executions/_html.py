@@ -290,7 +290,14 @@ def attempts_html(attempts: Sequence[Attempt]) -> str:
         "Lambda (REPORT)",
         "Request id",
     ]
-    return table(headers, rows)
+    # A column with nothing in it says nothing: REPORT lines come from the logs, read by
+    # `execution.logs()`; a success's request id is often not in the history.
+    keep = [i for i in range(len(headers)) if i < 6 or any(row[i] for row in rows)]
+    body = table([headers[i] for i in keep], [[row[i] for i in keep] for row in rows])
+    if not any(row[6] for row in rows):
+        note = "Lambda REPORT lines (duration, memory) show after execution.logs()."
+        body += f"<div>{muted(note)}</div>"
+    return body
 
 
 def branches_html(step: Step) -> str:

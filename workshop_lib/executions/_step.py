@@ -103,11 +103,9 @@ class Step:
 
     @property
     def request_id(self) -> str | None:
-        """The Lambda request id of the latest attempt that has a known one."""
-        for attempt in reversed(self.attempts):
-            if attempt.request_id:
-                return attempt.request_id
-        return None
+        """The Lambda request id of the last attempt (the one whose outcome the step has), when
+        known. Never an earlier, failed attempt's: that would name the wrong invoke."""
+        return self.attempts[-1].request_id if self.attempts else None
 
     @property
     def function_name(self) -> str | None:

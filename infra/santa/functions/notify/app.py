@@ -70,14 +70,16 @@ def success_message(result: dict[str, Any]) -> tuple[str, str]:
         f"Uploaded list:     {s3_uri(source.get('bucket', '?'), source.get('key', '?'))}{version}",
         f"Kids on the list:  {kids}",
         f"Gifts asked for:   {gifts}",
-        f"Newly stamped:     {result.get('stamped', '?')}",
+        # A rerun writes nothing: saying "Newly stamped: 360" beside "left as it was" would
+        # contradict itself.
+        f"Newly stamped:     {0 if result.get('alreadyExisted') else result.get('stamped', '?')}",
         f"Stamped list:      {s3_uri(result.get('bucket', '?'), result.get('key', '?'))}",
     ]
     if result.get("alreadyExisted"):
         lines += [
             "",
             "This upload had been processed before: the stamped list was already stored and "
-            "was left as it was.",
+            "was left as it was, so nothing was stamped this time.",
         ]
     return subject, "\n".join(lines) + "\n"
 
