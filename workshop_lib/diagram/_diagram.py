@@ -1,0 +1,68 @@
+"""`ArchitectureDiagram`: an application's architecture, to show in a notebook or save."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..errors import WorkshopError
+from ._model import Architecture, load, read_architecture
+from ._svg import render
+
+
+class ArchitectureDiagram:
+    """The services of a SAM template and how events flow between them."""
+
+    def __init__(self, template: dict[str, Any], title: str) -> None:
+        self.architecture: Architecture = read_architecture(template, title)
+        if not self.architecture.services:
+            raise WorkshopError(
+                f"{title}: the template has no services a diagram can show.",
+                hint="Diagrams show S3 buckets, Lambda functions, state machines, DynamoDB "
+                "tables, SNS topics and SQS queues.",
+            )
+
+    @classmethod
+    def for_app(cls, app: str) -> ArchitectureDiagram:
+        """`santa`, `images`, or a folder holding a template.yaml."""
+        from ..deploy import resolve_app
+
+        resolved = resolve_app(app)
+        return cls(load(resolved.template), f"{resolved.name}: architecture")
+
+    @classmethod
+    def from_file(cls, path: str | Path, title: str | None = None) -> ArchitectureDiagram:
+        target = Path(path)
+        return cls(load(target), title or target.parent.name or target.name)
+
+    def to_svg(self) -> str:
+        """A self-contained SVG document (no scripts, no links, no external fonts)."""
+        return render(self.architecture)
+
+    def save(self, path: str | Path) -> Path:
+        target = Path(path)
+        if target.suffix.lower() != ".svg":
+            raise WorkshopError(
+                f"Cannot save an architecture diagram as {target.name!r}.",
+                hint="Use a name ending in .svg.",
+            )
+        target.write_text(self.to_svg(), encoding="utf-8")
+        return target
+
+    def _repr_mimebundle_(
+        self, include: Any = None, exclude: Any = None, **_: Any
+    ) -> dict[str, str]:
+        # SVG, like the state-machine graphs: shown by JupyterLab, VS Code, GitHub, nbconvert.
+        return {"image/svg+xml": self.to_svg(), "text/plain": repr(self)}
+
+    def __repr__(self) -> str:
+        arch = self.architecture
+        return (
+            f"<ArchitectureDiagram {arch.title!r}: {len(arch.services)} services, "
+            f"{len(arch.arrows)} arrows>"
+        )
+
+
+def architecture_svg(app: str) -> str:
+    """The SVG diagram of an application in one call."""
+    return ArchitectureDiagram.for_app(app).to_svg()
