@@ -150,3 +150,11 @@ def test_workshop_diagram_writes_the_file(
     assert "no application called 'no-such-app'" in capsys.readouterr().err
     with pytest.raises(WorkshopError, match=r"\.svg"):
         ArchitectureDiagram.for_app("santa").save(tmp_path / "santa.png")
+
+
+@pytest.mark.parametrize("app", ["santa", "images"])
+def test_the_instructor_guide_shows_the_current_diagrams(app: str) -> None:
+    shown = Path(__file__).resolve().parents[1] / "docs" / "architecture" / f"{app}.svg"
+    assert shown.read_text(encoding="utf-8") == ArchitectureDiagram.for_app(app).to_svg(), (
+        f"Run `workshop diagram {app} -o docs/architecture/{app}.svg` and commit it."
+    )
