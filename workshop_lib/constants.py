@@ -54,8 +54,12 @@ TAG_VALUE = "sfn-lambda-workbook"
 # -- Lambda runtime emulation ----------------------------------------------------------------
 LAMBDA_RUNTIME_VERSION = "python:3.12.local"
 LAMBDA_INIT_TIMEOUT_SECONDS = 10.0
-"""AWS gives the INIT phase at most 10 s."""
+"""AWS gives the INIT phase at most 10 s; an INIT that runs over goes on within the first invoke
+(and counts against the function's timeout)."""
 LAMBDA_LOG_TAIL_BYTES = 4096
+LOG_EVENT_MAX_BYTES = 256 * 1024 - 26
+"""A Lambda log line becomes one CloudWatch Logs event: 256 KiB, less the 26 bytes of overhead
+CloudWatch Logs counts per event; a longer line is cut at that size."""
 LAMBDA_SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024
 LAMBDA_ASYNC_PAYLOAD_LIMIT = 1024 * 1024
 STEP_FUNCTIONS_PAYLOAD_LIMIT = 256 * 1024

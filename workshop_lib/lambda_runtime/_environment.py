@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import queue
-import subprocess
-import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,9 +19,13 @@ import psutil
 from .. import constants as C
 from ..lambda_report import LambdaReport, end_line, init_start_line, start_line
 from . import _bootstrap
+from ._orphans import ProcessRecords
+from ._process import BOOTSTRAP as _BOOTSTRAP
+from ._process import FreshWorker, WorkerProcess
 from ._spec import FunctionSpec, LogSink
 
-_BOOTSTRAP = Path(_bootstrap.__file__)
+Launcher = Callable[[dict[str, str], Path], WorkerProcess]
+"""Starts a worker with these environment variables in this directory."""
 _RESERVED_PREFIXES = ("AWS_LAMBDA_", "LAMBDA_", "_HANDLER", "AWS_EXECUTION_ENV")
 _POLL_SECONDS = 0.01
 
@@ -65,6 +67,8 @@ class ExecutionEnvironment:
         endpoint_url: str,
         log_sink: LogSink,
         credentials: tuple[str, str] = (C.OFFLINE_ACCESS_KEY, C.OFFLINE_SECRET_KEY),
+        launcher: Launcher | None = None,
+        records: ProcessRecords | None = None,
     ) -> None:
         self.spec = spec
         self.fingerprint = spec.fingerprint
@@ -77,11 +81,16 @@ class ExecutionEnvironment:
         self._endpoint_url = endpoint_url
         self._credentials = credentials
         self._sink = log_sink
+        self._launcher: Launcher = launcher or FreshWorker
+        self._records = records
         self._messages: queue.Queue[dict[str, Any] | None] = queue.Queue()
-        self._process: subprocess.Popen[bytes] | None = None
+        self._channel_closed = False
+        self._process: WorkerProcess | None = None
         self._ps: psutil.Process | None = None
         self.init_duration_ms: float | None = None
         self.init_error: dict[str, Any] | None = None
+        self.init_suppressed = False
+        """INIT ran past its limit: it goes on within the first invoke, as on AWS."""
         self._init_reported = False
 
     # -- lifecycle -----------------------------------------------------------------------
@@ -90,40 +99,62 @@ class ExecutionEnvironment:
     def alive(self) -> bool:
         return self._process is not None and self._process.poll() is None
 
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
     def start(self) -> None:
-        """Cold start: launch the worker and import the handler (the INIT phase)."""
+        """Cold start: launch the worker and import the handler (the INIT phase).
+
+        INIT has AWS's 10-second limit. An INIT that runs over is not an error yet: as on AWS,
+        it goes on within the first invoke and counts against the function's timeout."""
         self._tmp_dir.mkdir(parents=True, exist_ok=True)
         self._log(init_start_line(C.LAMBDA_RUNTIME_VERSION, self.spec.arn))
         started = time.perf_counter()
-        self._process = subprocess.Popen(
-            [sys.executable, "-I", "-B", str(_BOOTSTRAP)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=self._environment(),
-            cwd=self._code_dir,
-        )
-        self._ps = psutil.Process(self._process.pid)
+        self._process = self._launcher(self._environment(), self._code_dir)
+        if self._records is not None:
+            self._records.add(self._process.pid, "worker")
+        try:
+            self._ps = psutil.Process(self._process.pid)
+        except psutil.Error:
+            self._ps = None
         threading.Thread(target=self._read_control, daemon=True).start()
         threading.Thread(target=self._read_raw_output, daemon=True).start()
         self._send({"type": "init"})
         reply = self._wait_for("init", deadline=time.monotonic() + C.LAMBDA_INIT_TIMEOUT_SECONDS)
         self.init_duration_ms = (time.perf_counter() - started) * 1000.0
-        if reply is None:
+        if reply is not None and reply.get("ok"):
+            return
+        if reply is not None:
+            self.init_error = reply["error"]
+        elif self._channel_closed:
+            code = self._exit_code()
             self.init_error = _bootstrap.error_payload(
-                "Runtime.ExitError",
-                "Runtime exited during INIT (the handler's module crashed the process "
-                "or took longer than 10 s to import).",
+                "Runtime.ExitError", f"Runtime exited with error: exit status {code}"
+            )
+            self._log(
+                f"INIT_REPORT Init Duration: {self.init_duration_ms:.2f} ms\tPhase: init"
+                f"\tStatus: error\tError Type: Runtime.ExitError"
             )
             self.kill()
-        elif not reply.get("ok"):
-            self.init_error = reply["error"]
+            return
+        else:
+            self.init_suppressed = True
+            self._log(
+                f"INIT_REPORT Init Duration: {self.init_duration_ms:.2f} ms\tPhase: init"
+                "\tStatus: timeout"
+            )
+            return
+        self._log(
+            f"INIT_REPORT Init Duration: {self.init_duration_ms:.2f} ms\tPhase: init"
+            f"\tStatus: error\tError Type: {self.init_error['errorType']}"
+        )
 
     def kill(self) -> None:
-        if self._process is not None and self._process.poll() is None:
+        if self._process is not None:
             self._process.kill()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self._process.wait(timeout=5)
+            if self._records is not None:
+                self._records.remove(self._process.pid)
 
     # -- invoking ------------------------------------------------------------------------
 
@@ -133,7 +164,8 @@ class ExecutionEnvironment:
         lines: list[str] = []
         self._log(start_line(request_id, self.spec.version), lines)
         cold = not self._init_reported
-        init_ms = self.init_duration_ms if cold else None
+        # A suppressed INIT is billed as part of the invoke: REPORT shows no Init Duration.
+        init_ms = self.init_duration_ms if cold and not self.init_suppressed else None
         self._init_reported = True
 
         if self.init_error is not None:
@@ -149,6 +181,13 @@ class ExecutionEnvironment:
 
         deadline_wall_ms = time.time() * 1000 + self.spec.timeout_s * 1000
         started = time.perf_counter()
+        deadline = time.monotonic() + self.spec.timeout_s
+        suppressed = self.init_suppressed
+        if suppressed:
+            ended = self._finish_suppressed_init(request_id, lines, started, deadline)
+            if ended is not None:
+                return ended
+            self.init_suppressed = False
         self._send(
             {
                 "type": "invoke",
@@ -159,7 +198,6 @@ class ExecutionEnvironment:
                 "client_context": client_context,
             }
         )
-        deadline = time.monotonic() + self.spec.timeout_s
         limit_bytes = self.spec.memory_mb * 1024 * 1024
         next_memory_check = time.monotonic() + _POLL_SECONDS
         while True:
@@ -170,29 +208,7 @@ class ExecutionEnvironment:
                     return self._out_of_memory(request_id, lines, started, init_ms)
             remaining = deadline - now
             if remaining <= 0:
-                used_mb = max(1, self._rss() // (1024 * 1024))
-                self.kill()
-                elapsed = time.perf_counter() - started
-                self._log(
-                    f"{_utc_stamp()} {request_id} Task timed out after "
-                    f"{self.spec.timeout_s:.2f} seconds",
-                    lines,
-                )
-                message = (
-                    f"RequestId: {request_id} Error: Task timed out after "
-                    f"{self.spec.timeout_s:.2f} seconds"
-                )
-                payload = _bootstrap.error_payload("Sandbox.Timedout", message)
-                return self._finish(
-                    request_id,
-                    lines,
-                    _json(payload),
-                    "Sandbox.Timedout",
-                    duration_ms=elapsed * 1000,
-                    init_ms=init_ms,
-                    used_mb=used_mb,
-                    status="timeout",
-                )
+                return self._timed_out(request_id, lines, started, init_ms)
             try:
                 message = self._messages.get(timeout=min(_POLL_SECONDS, remaining))
             except queue.Empty:
@@ -205,6 +221,9 @@ class ExecutionEnvironment:
             if message.get("type") != "result":
                 continue
             duration_ms = float(message["duration_ms"])
+            if suppressed:
+                # The INIT that went on within this invoke is part of its duration.
+                duration_ms = (time.perf_counter() - started) * 1000
             cpu_ms = message.get("cpu_ms")
             used_mb = max(1, int(message.get("max_rss_kb", 0)) // 1024)
             if used_mb > self.spec.memory_mb:
@@ -224,6 +243,63 @@ class ExecutionEnvironment:
             )
             outcome.cpu_ms = cpu_ms
             return outcome
+
+    def _finish_suppressed_init(
+        self, request_id: str, lines: list[str], started: float, deadline: float
+    ) -> Outcome | None:
+        """Wait for the INIT that ran over its limit, within this invoke's timeout."""
+        reply = self._wait_for("init", deadline, lines)
+        init_ms = (time.perf_counter() - started) * 1000
+        if reply is not None and reply.get("ok"):
+            return None
+        if reply is None and not self._channel_closed:
+            self._log(
+                f"INIT_REPORT Init Duration: {init_ms:.2f} ms\tPhase: invoke\tStatus: timeout",
+                lines,
+            )
+            return self._timed_out(request_id, lines, started, None)
+        if reply is None:
+            return self._crashed(request_id, lines, started, None)
+        self.init_error = reply["error"]
+        self._log(
+            f"INIT_REPORT Init Duration: {init_ms:.2f} ms\tPhase: invoke\tStatus: error"
+            f"\tError Type: {self.init_error['errorType']}",
+            lines,
+        )
+        return self._finish(
+            request_id,
+            lines,
+            _json(self.init_error),
+            self.init_error["errorType"],
+            duration_ms=init_ms,
+            init_ms=None,
+            status="error",
+        )
+
+    def _timed_out(
+        self, request_id: str, lines: list[str], started: float, init_ms: float | None
+    ) -> Outcome:
+        used_mb = max(1, self._rss() // (1024 * 1024))
+        self.kill()
+        elapsed = time.perf_counter() - started
+        self._log(
+            f"{_utc_stamp()} {request_id} Task timed out after {self.spec.timeout_s:.2f} seconds",
+            lines,
+        )
+        message = (
+            f"RequestId: {request_id} Error: Task timed out after {self.spec.timeout_s:.2f} seconds"
+        )
+        payload = _bootstrap.error_payload("Sandbox.Timedout", message)
+        return self._finish(
+            request_id,
+            lines,
+            _json(payload),
+            "Sandbox.Timedout",
+            duration_ms=elapsed * 1000,
+            init_ms=init_ms,
+            used_mb=used_mb,
+            status="timeout",
+        )
 
     # -- endings -------------------------------------------------------------------------
 
@@ -246,13 +322,7 @@ class ExecutionEnvironment:
     ) -> Outcome:
         # The control channel closed; the process is exiting or, if it garbled the channel,
         # must be made to.
-        code = None
-        if self._process is not None:
-            try:
-                code = self._process.wait(timeout=2)
-            except subprocess.TimeoutExpired:
-                self.kill()
-                code = self._process.returncode
+        code = self._exit_code()
         return self._runtime_exited(
             "Runtime.ExitError", f"exit status {code}", request_id, lines, started, init_ms
         )
@@ -312,6 +382,16 @@ class ExecutionEnvironment:
 
     # -- plumbing ------------------------------------------------------------------------
 
+    def _exit_code(self) -> int | None:
+        """The worker's exit status, once its control channel has closed."""
+        if self._process is None:
+            return None
+        code = self._process.wait(timeout=2)
+        if code is None:
+            self.kill()
+            code = self._process.wait(timeout=2)
+        return code
+
     def _environment(self) -> dict[str, str]:
         spec = self.spec
         env = {
@@ -355,10 +435,13 @@ class ExecutionEnvironment:
         assert self._process is not None and self._process.stdin is not None
         try:
             _bootstrap.write_message(self._process.stdin, message)
-        except (BrokenPipeError, OSError):
+        except (OSError, ValueError):  # a broken pipe, or killed meanwhile (closed)
             self._messages.put(None)
 
-    def _wait_for(self, kind: str, deadline: float) -> dict[str, Any] | None:
+    def _wait_for(
+        self, kind: str, deadline: float, lines: list[str] | None = None
+    ) -> dict[str, Any] | None:
+        """The next message of this kind; None on timeout or when the channel closed."""
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -368,9 +451,10 @@ class ExecutionEnvironment:
             except queue.Empty:
                 return None
             if message is None:
+                self._channel_closed = True
                 return None
             if "log" in message:
-                self._log(message["log"], None, message.get("ts"))
+                self._log(message["log"], lines, message.get("ts"))
             elif message.get("type") == kind:
                 return message
 
@@ -398,9 +482,20 @@ class ExecutionEnvironment:
             return 0
 
     def _log(self, line: str, lines: list[str] | None = None, ts: int | None = None) -> None:
+        line = cap_log_event(line)
         if lines is not None:
             lines.append(line)
         self._sink.put(self.spec, self.log_stream, [(ts or int(time.time() * 1000), line)])
+
+
+def cap_log_event(message: str, limit: int = C.LOG_EVENT_MAX_BYTES) -> str:
+    """A log line as CloudWatch Logs keeps it: at most `limit` bytes of UTF-8, cut at the end."""
+    if len(message) * 4 <= limit:  # cheap test first: no line this short can be over
+        return message
+    encoded = message.encode("utf-8", errors="surrogatepass")
+    if len(encoded) <= limit:
+        return message
+    return encoded[:limit].decode("utf-8", errors="ignore")
 
 
 def _log_stream_name(version: str) -> str:

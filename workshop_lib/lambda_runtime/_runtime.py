@@ -1,16 +1,26 @@
 """The local Lambda service: execution environments per function version, reused when warm.
 
-Cold start = a new worker process that imports the handler. Warm = an idle environment of the
-same function version and configuration. Concurrent invokes get separate environments that
-really run at the same time. Changing code or configuration retires the old environments.
+Cold start = a new worker process that imports the handler (forked from the runtime's zygote,
+which has imported boto3 once). Warm = an idle environment of the same function version and
+configuration. Concurrent invokes get separate environments that really run at the same time.
+Changing code or configuration retires the old environments.
+
+Capacity: the local cap (`WORKSHOP_MAX_ENVIRONMENTS`) is a laptop's limit, not AWS's. Invokes
+that find it full queue for it first come, first served, so asynchronous invokes (S3 triggers)
+and workflow tasks take turns; a synchronous invoke that waits too long gets AWS's 429
+TooManyRequestsException, which the workflows' Retry policies retry.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import sys
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -19,7 +29,10 @@ from pathlib import Path
 from .. import constants as C
 from ._codestore import CodeStore
 from ._environment import ExecutionEnvironment, Outcome
+from ._orphans import ProcessRecords, reap_orphans
+from ._process import ForkedWorker, FreshWorker, WorkerProcess
 from ._spec import FunctionSpec, LogSink
+from ._zygote import Zygote, ZygoteGone, supported
 
 
 class ThrottledError(Exception):
@@ -30,7 +43,6 @@ class ThrottledError(Exception):
 class _Pool:
     fingerprint: str
     idle: list[ExecutionEnvironment] = field(default_factory=list)
-    busy: int = 0
 
 
 InvokeListener = Callable[[FunctionSpec, Outcome], None]
@@ -49,6 +61,7 @@ class LambdaRuntime:
         max_environments: int = C.DEFAULT_MAX_ENVIRONMENTS,
         idle_seconds: float = C.DEFAULT_IDLE_SECONDS,
         time_scale: Callable[[], float] = lambda: 1.0,
+        use_zygote: bool = True,
     ) -> None:
         self.state_dir = state_dir
         self.endpoint_url = endpoint_url
@@ -60,11 +73,22 @@ class LambdaRuntime:
         self._sink = log_sink
         self._code = CodeStore(state_dir / "code")
         self._pools: dict[tuple[str, str], _Pool] = {}
+        self._busy: dict[tuple[str, str], int] = {}
+        self._running: set[ExecutionEnvironment] = set()
+        self._queue: deque[object] = deque()
         self._live = 0
         self._cond = threading.Condition()
         self._listeners: list[InvokeListener] = []
         self._async = ThreadPoolExecutor(max_workers=max_environments, thread_name_prefix="event")
         self._closed = False
+        # What a crashed predecessor left in this state directory goes first.
+        reap_orphans(state_dir)
+        self._records = ProcessRecords(state_dir)
+        self._zygote_lock = threading.Lock()
+        self._zygote: Zygote | None = None
+        self._use_zygote = use_zygote and supported()
+        if self._use_zygote:
+            self._start_zygote()
         threading.Thread(target=self._reap_idle, daemon=True, name="reaper").start()
 
     # -- public --------------------------------------------------------------------------
@@ -99,39 +123,54 @@ class LambdaRuntime:
     def invoke_async(self, spec: FunctionSpec, event: bytes) -> str:
         """An asynchronous (Event) invoke: queued, retried on error as AWS does, never blocks."""
         request_id = str(uuid.uuid4())
-        self._async.submit(self._run_event, spec, event)
+        self._async.submit(self._run_event, spec, event, 0)
         return request_id
 
     def busy(self, spec: FunctionSpec) -> int:
         """How many environments of this function are running an invoke right now."""
         with self._cond:
-            pool = self._pools.get(spec.pool_key)
-            return pool.busy if pool else 0
+            return self._busy.get(spec.pool_key, 0)
 
     def environments(self) -> list[dict[str, object]]:
         """What is running now, per function version: for `workshop cloud status`."""
         with self._cond:
+            keys = [
+                key
+                for key in {*self._pools, *self._busy}
+                if self._busy.get(key, 0) or (key in self._pools and self._pools[key].idle)
+            ]
             return [
                 {
                     "function": arn.rsplit(":", 1)[-1],
                     "version": version,
-                    "idle": len(pool.idle),
-                    "busy": pool.busy,
+                    "idle": len(self._pools[(arn, version)].idle)
+                    if (arn, version) in self._pools
+                    else 0,
+                    "busy": self._busy.get((arn, version), 0),
                 }
-                for (arn, version), pool in self._pools.items()
-                if pool.idle or pool.busy
+                for arn, version in sorted(keys)
             ]
 
     def shutdown(self) -> None:
+        """Stop everything: idle and busy environments, what their handlers started, the zygote."""
         with self._cond:
             self._closed = True
             environments = [env for pool in self._pools.values() for env in pool.idle]
+            environments += self._running
             self._pools.clear()
+            self._running.clear()
+            self._busy.clear()
             self._live = 0
             self._cond.notify_all()
         for environment in environments:
-            environment.kill()
+            self._dispose(environment)
         self._async.shutdown(wait=False, cancel_futures=True)
+        with self._zygote_lock:
+            zygote, self._zygote = self._zygote, None
+        if zygote is not None:
+            zygote.stop()
+            if zygote.pid is not None:
+                self._records.remove(zygote.pid)
 
     def retire(self, arn: str, version: str | None = None) -> None:
         """The function (or one version) was deleted: its warm environments go now, busy ones
@@ -145,75 +184,97 @@ class LambdaRuntime:
             self._dispose(environment)
 
     def reset(self) -> None:
-        """Kill every idle environment (the local cloud was reset)."""
+        """The local cloud was reset: every function is gone, and so is every environment,
+        idle or busy (an invoke still running ends as if its runtime had exited)."""
         with self._cond:
             environments = [env for pool in self._pools.values() for env in pool.idle]
-            for pool in self._pools.values():
-                pool.idle.clear()
             self._live -= len(environments)
+            busy = list(self._running)
+            self._pools.clear()
             self._cond.notify_all()
         for environment in environments:
-            environment.kill()
+            self._dispose(environment)
+        for environment in busy:
+            environment.kill()  # its invoke returns, then _release disposes of it
 
     # -- environments --------------------------------------------------------------------
 
     def _acquire(self, spec: FunctionSpec, *, wait: bool) -> ExecutionEnvironment:
         retired: list[ExecutionEnvironment] = []
+        key = spec.pool_key
         # AWS throttles at once when the account's concurrency is used up. The local cap is a
-        # laptop's limit, not AWS's, so a synchronous invoke waits a while for room first.
+        # laptop's limit, not AWS's, so a synchronous invoke waits a while for room first,
+        # in turn with every other invoke waiting (first come, first served).
         give_up_at = time.monotonic() + C.LOCAL_CAPACITY_WAIT_SECONDS
+        ticket = object()
         with self._cond:
-            while True:
-                pool = self._pools.get(spec.pool_key)
-                if pool is not None and pool.fingerprint != spec.fingerprint:
-                    # New code or configuration: idle environments of the old one retire now,
-                    # busy ones when they finish.
-                    retired.extend(pool.idle)
-                    self._live -= len(pool.idle)
-                    pool = _Pool(spec.fingerprint, busy=pool.busy)
-                    self._pools[spec.pool_key] = pool
-                if pool is None:
-                    pool = self._pools[spec.pool_key] = _Pool(spec.fingerprint)
-                # Reserved concurrency caps running invokes, warm environments or not.
-                if spec.reserved_concurrency is not None and pool.busy >= spec.reserved_concurrency:
-                    if not wait:
-                        self._kill_later(retired)
-                        raise ThrottledError("Rate Exceeded.")
-                    self._cond.wait(timeout=1.0)
+            try:
+                while True:
                     if self._closed:
                         raise ThrottledError("The local cloud is shutting down.")
-                    continue
-                while pool.idle:
-                    environment = pool.idle.pop()
-                    if environment.alive:
-                        pool.busy += 1
-                        self._kill_later(retired)
-                        return environment
-                    self._live -= 1
-                if self._live < self.max_environments or self._evict_one_idle(retired):
-                    pool.busy += 1
-                    self._live += 1
-                    break
-                if not wait and time.monotonic() >= give_up_at:
-                    self._kill_later(retired)
-                    raise ThrottledError(
-                        f"Rate Exceeded. The local cloud runs at most {self.max_environments} "
-                        f"execution environments at once and all of them stayed busy for "
-                        f"{C.LOCAL_CAPACITY_WAIT_SECONDS:g} s (raise {C.ENV_MAX_ENVIRONMENTS} "
-                        "to allow more)."
-                    )
-                self._cond.wait(timeout=1.0)
-                if self._closed:
-                    raise ThrottledError("The local cloud is shutting down.")
-        self._kill_later(retired)
+                    pool = self._pools.get(key)
+                    if pool is not None and pool.fingerprint != spec.fingerprint:
+                        # New code or configuration: idle environments of the old one retire
+                        # now, busy ones when they finish.
+                        retired.extend(pool.idle)
+                        self._live -= len(pool.idle)
+                        pool = None
+                    if pool is None:
+                        pool = self._pools[key] = _Pool(spec.fingerprint)
+                    # Reserved concurrency caps running invokes, warm environments or not.
+                    reserved = spec.reserved_concurrency
+                    if reserved is not None and self._busy.get(key, 0) >= reserved:
+                        if not wait:
+                            raise ThrottledError("Rate Exceeded.")
+                        if ticket in self._queue:  # it holds no place while its own cap is full
+                            self._queue.remove(ticket)
+                        self._cond.wait(timeout=1.0)
+                        continue
+                    if ticket not in self._queue:
+                        self._queue.append(ticket)
+                    if self._queue[0] is ticket:
+                        environment = self._take_idle(pool)
+                        if environment is not None:
+                            self._busy[key] = self._busy.get(key, 0) + 1
+                            self._running.add(environment)
+                            return environment
+                        if self._live < self.max_environments or self._evict_one_idle(retired):
+                            self._busy[key] = self._busy.get(key, 0) + 1
+                            self._live += 1
+                            break
+                    if not wait and time.monotonic() >= give_up_at:
+                        raise ThrottledError(
+                            f"Rate Exceeded. The local cloud runs at most "
+                            f"{self.max_environments} execution environments at once and all "
+                            f"of them stayed busy for {C.LOCAL_CAPACITY_WAIT_SECONDS:g} s "
+                            f"(raise {C.ENV_MAX_ENVIRONMENTS} to allow more)."
+                        )
+                    self._cond.wait(timeout=1.0)
+            finally:
+                if ticket in self._queue:
+                    self._queue.remove(ticket)
+                    self._cond.notify_all()  # the next in line may go now
+                self._kill_later(retired)
         try:
-            return self._cold_start(spec)
+            environment = self._cold_start(spec)
         except BaseException:
             with self._cond:
-                pool.busy -= 1
+                self._busy[key] -= 1
                 self._live -= 1
                 self._cond.notify_all()
             raise
+        with self._cond:
+            self._running.add(environment)
+        return environment
+
+    def _take_idle(self, pool: _Pool) -> ExecutionEnvironment | None:
+        while pool.idle:
+            environment = pool.idle.pop()
+            if environment.alive:
+                return environment
+            self._live -= 1
+            self._kill_later([environment])
+        return None
 
     def _cold_start(self, spec: FunctionSpec) -> ExecutionEnvironment:
         code_dir = self._code.unpack(spec.code)
@@ -226,25 +287,63 @@ class LambdaRuntime:
             endpoint_url=self.endpoint_url,
             credentials=self.credentials,
             log_sink=self._sink,
+            launcher=self._launch,
+            records=self._records,
         )
         environment.start()
         return environment
 
+    def _launch(self, env: dict[str, str], cwd: Path) -> WorkerProcess:
+        zygote = self._start_zygote() if self._use_zygote else None
+        if zygote is not None:
+            try:
+                return ForkedWorker(zygote, env)
+            except ZygoteGone:
+                pass  # a fresh process instead; the next cold start starts a new zygote
+        return FreshWorker(env, cwd)
+
+    def _start_zygote(self) -> Zygote | None:
+        with self._zygote_lock:
+            if self._closed:
+                return None
+            if self._zygote is not None and self._zygote.alive:
+                return self._zygote
+            if self._zygote is not None and self._zygote.pid is not None:
+                self._records.remove(self._zygote.pid)
+            from ._zygote import __file__ as zygote_file
+
+            try:
+                self._zygote = Zygote(
+                    [sys.executable, "-I", "-B", zygote_file],
+                    {"PATH": os.environ.get("PATH", os.defpath), "LANG": "en_US.UTF-8"},
+                )
+            except (ZygoteGone, OSError):
+                self._zygote = None
+                return None
+            if self._zygote.pid is not None:
+                self._records.add(self._zygote.pid, "zygote")
+            return self._zygote
+
     def _release(self, spec: FunctionSpec, environment: ExecutionEnvironment) -> None:
         keep = False
         with self._cond:
-            pool = self._pools.get(spec.pool_key)
-            if pool is not None:
-                pool.busy -= 1
-                keep = (
-                    environment.alive
-                    and environment.init_error is None
-                    and pool.fingerprint == environment.fingerprint
-                    and not self._closed
-                )
-                if keep:
-                    pool.idle.append(environment)
-            if not keep:
+            self._running.discard(environment)
+            key = spec.pool_key
+            if key in self._busy:
+                self._busy[key] -= 1
+                if self._busy[key] <= 0:
+                    del self._busy[key]
+            pool = self._pools.get(key)
+            keep = (
+                pool is not None
+                and environment.alive
+                and environment.init_error is None
+                and pool.fingerprint == environment.fingerprint
+                and not self._closed
+            )
+            if keep and pool is not None:
+                pool.idle.append(environment)
+            else:
                 self._live -= 1
             self._cond.notify_all()
         if not keep:
@@ -292,16 +391,23 @@ class LambdaRuntime:
 
     # -- asynchronous invokes -------------------------------------------------------------
 
-    def _run_event(self, spec: FunctionSpec, event: bytes) -> None:
+    def _run_event(self, spec: FunctionSpec, event: bytes, attempt: int) -> None:
+        if self._closed:
+            return
+        try:
+            outcome = self.invoke(spec, event, wait_for_capacity=True)
+        except ThrottledError:
+            return
+        if not outcome.failed or attempt >= spec.async_max_retries:
+            return
         # AWS retries a failed asynchronous invoke twice, after about one and two minutes.
-        for attempt in range(spec.async_max_retries + 1):
-            if self._closed:
-                return
-            try:
-                outcome = self.invoke(spec, event, wait_for_capacity=True)
-            except ThrottledError:
-                return
-            if not outcome.failed:
-                return
-            if attempt < spec.async_max_retries:
-                time.sleep(60.0 * (attempt + 1) * self._time_scale())
+        # A timer waits, not one of the event threads, so other events keep flowing meanwhile.
+        delay = 60.0 * (attempt + 1) * self._time_scale()
+        timer = threading.Timer(delay, self._retry_event, args=(spec, event, attempt + 1))
+        timer.daemon = True
+        timer.start()
+
+    def _retry_event(self, spec: FunctionSpec, event: bytes, attempt: int) -> None:
+        if not self._closed:
+            with contextlib.suppress(RuntimeError):  # shut down meanwhile
+                self._async.submit(self._run_event, spec, event, attempt)
