@@ -251,3 +251,18 @@ def test_gap_16_test_state_has_no_route_and_knows_no_mocks():
     assert "mock" not in _inspect.getsource(execution.TestStateExecution.__init__)
     assert hasattr(execution_worker.TestStateExecutionWorker, "_get_evaluation_environment")
     assert hasattr(execution.TestStateExecution, "TestCaseExecutionWorkerCommunication")
+
+
+def test_gap_17_no_redrive_execution():
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    assert not hasattr(StepFunctionsParserBackend, "redrive_execution")
+    assert not hasattr(StepFunctionResponse, "redrive_execution")
+    assert "redrive" not in inspect.getsource(StepFunctionResponse.describe_execution)
+    # What the redrive patch hooks: each state's evaluation and the worker's run.
+    from moto.stepfunctions.parser.asl.component.state.state import CommonStateField
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    assert "_set_next(env)" in inspect.getsource(CommonStateField._eval_body)
+    assert "_get_evaluation_environment()" in inspect.getsource(ExecutionWorker._execution_logic)

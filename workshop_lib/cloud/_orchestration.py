@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import _sfn_callbacks, _sfn_integrations
+from . import _sfn_callbacks, _sfn_integrations, _sfn_redrive
 
 
 def install(settings: Any) -> None:
     """Runs once moto.stepfunctions.parser.models is imported; `settings` holds the time scale."""
     _sfn_integrations.install()
     _sfn_callbacks.install(settings)
+    _sfn_redrive.install()

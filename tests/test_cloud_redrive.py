@@ -1,0 +1,239 @@
+"""Redrive (`RedriveExecution`) through plain boto3 against the local cloud: a failed run
+resumes where it stopped after the fix, keeps what succeeded, and is refused as AWS refuses."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+
+import pytest
+from conftest import zip_source
+
+from workshop_lib import clients
+
+# An elf that writes down every call (so a test can count them) and fails while the bucket has
+# no "fixed" object, when asked to be fragile.
+ELF = """
+import boto3, uuid
+
+def handler(event, context):
+    s3 = boto3.client("s3")
+    s3.put_object(Bucket=event["bucket"], Key=f"calls/{event['step']}/{uuid.uuid4().hex}", Body=b"")
+    if event.get("fragile"):
+        try:
+            s3.head_object(Bucket=event["bucket"], Key="fixed")
+        except Exception:
+            raise RuntimeError(f"elf for {event['step']} is broken")
+    return {"step": event["step"]}
+"""
+
+
+@pytest.fixture(scope="module")
+def elf(lambda_role) -> str:
+    return clients.client("lambda").create_function(
+        FunctionName=f"elf-{uuid.uuid4().hex[:6]}",
+        Runtime="python3.12",
+        Role=lambda_role,
+        Handler="app.handler",
+        Code={"ZipFile": zip_source({"app.py": ELF})},
+        Timeout=10,
+    )["FunctionArn"]
+
+
+@pytest.fixture
+def bucket(local_cloud) -> str:
+    name = f"redrive-{uuid.uuid4().hex[:8]}"
+    clients.client("s3").create_bucket(Bucket=name)
+    return name
+
+
+def calls(bucket: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    listed = clients.client("s3").list_objects_v2(Bucket=bucket, Prefix="calls/")
+    for item in listed.get("Contents", []):
+        step = item["Key"].split("/")[1]
+        counts[step] = counts.get(step, 0) + 1
+    return counts
+
+
+def machine(definition: dict, role: str) -> str:
+    return clients.client("stepfunctions").create_state_machine(
+        name=f"rd-{uuid.uuid4().hex[:8]}", definition=json.dumps(definition), roleArn=role
+    )["stateMachineArn"]
+
+
+def finish(execution_arn: str) -> dict:
+    sfn = clients.client("stepfunctions")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        described = sfn.describe_execution(executionArn=execution_arn)
+        if described["status"] != "RUNNING":
+            described["events"] = sfn.get_execution_history(
+                executionArn=execution_arn, maxResults=1000
+            )["events"]
+            return described
+        time.sleep(0.02)
+    raise AssertionError(f"execution {execution_arn} did not finish")
+
+
+def elf_task(elf: str, step: str, fragile: bool | str = False, **extra) -> dict:
+    parameters: dict = {"bucket.$": "$.bucket", "step": step}
+    if isinstance(fragile, str):
+        parameters["fragile.$"] = fragile
+    else:
+        parameters["fragile"] = fragile
+    return {"Type": "Task", "Resource": elf, "Parameters": parameters, **extra}
+
+
+def test_a_fixed_failure_is_redriven_from_where_it_stopped(elf, bucket, lambda_role):
+    sfn = clients.client("stepfunctions")
+    definition = {
+        "StartAt": "Sort",
+        "States": {
+            "Sort": elf_task(elf, "sort", ResultPath="$.sorted", Next="Wrap"),
+            "Wrap": {
+                "Type": "Map",
+                "ItemsPath": "$.kids",
+                "ItemSelector": {"bucket.$": "$.bucket", "kid.$": "$$.Map.Item.Value"},
+                "ItemProcessor": {
+                    "StartAt": "WrapOne",
+                    "States": {
+                        "WrapOne": {
+                            "Type": "Task",
+                            "Resource": elf,
+                            "Parameters": {
+                                "bucket.$": "$.bucket",
+                                "step.$": "$.kid.name",
+                                "fragile.$": "$.kid.fragile",
+                            },
+                            "End": True,
+                        }
+                    },
+                },
+                "ResultPath": "$.wrapped",
+                "Next": "Deliver",
+            },
+            "Deliver": elf_task(elf, "deliver", ResultPath="$.delivered", End=True),
+        },
+    }
+    kids = [
+        {"name": "ada", "fragile": False},
+        {"name": "bo", "fragile": True},
+        {"name": "cy", "fragile": False},
+    ]
+    execution = sfn.start_execution(
+        stateMachineArn=machine(definition, lambda_role),
+        input=json.dumps({"bucket": bucket, "kids": kids}),
+    )["executionArn"]
+    failed = finish(execution)
+    assert failed["status"] == "FAILED"
+    assert (failed["redriveCount"], failed["redriveStatus"]) == (0, "REDRIVABLE")
+    assert calls(bucket) == {"sort": 1, "ada": 1, "bo": 1, "cy": 1}
+
+    clients.client("s3").put_object(Bucket=bucket, Key="fixed", Body=b"")  # the fix
+    answer = sfn.redrive_execution(executionArn=execution)
+    assert "redriveDate" in answer
+    done = finish(execution)
+    assert done["status"] == "SUCCEEDED"
+    assert json.loads(done["output"])["wrapped"] == [
+        {"step": "ada"},
+        {"step": "bo"},
+        {"step": "cy"},
+    ]
+    # Only the failed iteration and what had not run yet ran again.
+    assert calls(bucket) == {"sort": 1, "ada": 1, "bo": 2, "cy": 1, "deliver": 1}
+    assert done["redriveCount"] == 1 and "redriveDate" in done
+    assert done["redriveStatus"] == "NOT_REDRIVABLE"
+    types = [event["type"] for event in done["events"]]
+    assert types.count("ExecutionStarted") == 1
+    assert types.index("ExecutionFailed") < types.index("ExecutionRedriven") < len(types) - 1
+    redriven = next(e for e in done["events"] if e["type"] == "ExecutionRedriven")
+    assert redriven["executionRedrivenEventDetails"]["redriveCount"] == 1
+    ids = [event["id"] for event in done["events"]]
+    assert ids == list(range(1, len(ids) + 1))  # one history, numbered on
+    assert done["executionArn"] == execution
+
+
+def test_refusals_are_aws_errors(elf, bucket, lambda_role):
+    sfn = clients.client("stepfunctions")
+    arn = machine(
+        {"StartAt": "Sort", "States": {"Sort": elf_task(elf, "s", End=True)}}, lambda_role
+    )
+    succeeded = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"bucket": bucket}))
+    done = finish(succeeded["executionArn"])
+    assert done["status"] == "SUCCEEDED"
+    assert done["redriveStatusReason"] == "Execution is SUCCEEDED and cannot be redriven"
+    with pytest.raises(sfn.exceptions.ExecutionNotRedrivable):
+        sfn.redrive_execution(executionArn=succeeded["executionArn"])
+    missing = succeeded["executionArn"].rsplit(":", 1)[0] + ":no-such-run"
+    with pytest.raises(sfn.exceptions.ExecutionDoesNotExist):
+        sfn.redrive_execution(executionArn=missing)
+
+    waiting = machine(
+        {"StartAt": "Nap", "States": {"Nap": {"Type": "Wait", "Seconds": 100000, "End": True}}},
+        lambda_role,
+    )
+    running = sfn.start_execution(stateMachineArn=waiting)["executionArn"]
+    described = sfn.describe_execution(executionArn=running)
+    assert described["redriveStatus"] == "NOT_REDRIVABLE"
+    with pytest.raises(sfn.exceptions.ExecutionNotRedrivable):
+        sfn.redrive_execution(executionArn=running)
+    sfn.stop_execution(executionArn=running)
+    assert finish(running)["status"] == "ABORTED"
+    sfn.redrive_execution(executionArn=running)  # an aborted execution can be redriven
+    assert sfn.describe_execution(executionArn=running)["status"] == "RUNNING"
+    sfn.stop_execution(executionArn=running)
+    assert finish(running)["redriveCount"] == 1
+
+
+def test_a_caught_error_keeps_its_path_and_list_executions_filters_by_redrive(
+    elf, bucket, lambda_role
+):
+    sfn = clients.client("stepfunctions")
+    definition = {
+        "StartAt": "Try",
+        "States": {
+            "Try": elf_task(
+                elf,
+                "try",
+                fragile=True,
+                Catch=[{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Later"}],
+                Next="Never",
+            ),
+            "Never": {"Type": "Fail", "Error": "Wrong", "Cause": "the caught path was lost"},
+            "Later": elf_task(elf, "later", fragile=True, End=True),
+        },
+    }
+    arn = machine(definition, lambda_role)
+    first = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"bucket": bucket}))
+    other = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"bucket": bucket}))
+    assert finish(first["executionArn"])["error"] == "RuntimeError"
+    assert finish(other["executionArn"])["status"] == "FAILED"
+    clients.client("s3").put_object(Bucket=bucket, Key="fixed", Body=b"")
+    sfn.redrive_execution(executionArn=first["executionArn"])
+    done = finish(first["executionArn"])
+    # "Try" was caught in the first attempt: its Catch still leads to "Later", not "Never".
+    assert done["status"] == "SUCCEEDED"
+    assert calls(bucket)["try"] == 2  # once per execution, not again on redrive
+    redriven = sfn.list_executions(stateMachineArn=arn, redriveFilter="REDRIVEN")["executions"]
+    assert [e["executionArn"] for e in redriven] == [first["executionArn"]]
+    assert redriven[0]["redriveCount"] == 1
+    not_redriven = sfn.list_executions(stateMachineArn=arn, redriveFilter="NOT_REDRIVEN")
+    assert [e["executionArn"] for e in not_redriven["executions"]] == [other["executionArn"]]
+
+
+def test_express_executions_cannot_be_redriven(lambda_role):
+    sfn = clients.client("stepfunctions")
+    arn = sfn.create_state_machine(
+        name=f"rd-x-{uuid.uuid4().hex[:6]}",
+        definition=json.dumps({"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "E"}}}),
+        roleArn=lambda_role,
+        type="EXPRESS",
+    )["stateMachineArn"]
+    execution = sfn.start_execution(stateMachineArn=arn)["executionArn"]
+    time.sleep(0.5)
+    with pytest.raises(
+        (sfn.exceptions.ExecutionNotRedrivable, sfn.exceptions.ExecutionDoesNotExist)
+    ):
+        sfn.redrive_execution(executionArn=execution)
