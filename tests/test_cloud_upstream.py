@@ -266,3 +266,86 @@ def test_gap_17_no_redrive_execution():
 
     assert "_set_next(env)" in inspect.getsource(CommonStateField._eval_body)
     assert "_get_evaluation_environment()" in inspect.getsource(ExecutionWorker._execution_logic)
+
+
+# -- 18. what `sam deploy` needs from CloudFormation (workshop_lib/cloud/_sam_deploys.py) --------
+
+_TOPIC_TEMPLATE = {
+    "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
+    "Outputs": {"TopicArn": {"Value": {"Ref": "Topic"}}},
+}
+
+
+def test_gap_18a_the_sam_transform_is_ignored():
+    from moto.cloudformation import models
+
+    for method in (models.Stack._parse_template, models.ChangeSet._parse_template):
+        assert "Transform" not in inspect.getsource(method)
+    assert "Transform" not in inspect.getsource(models.CloudFormationBackend.create_change_set)
+
+
+def test_gap_18b_an_executed_change_set_leaves_the_stack_without_outputs(aws_env):
+    with mock_aws():
+        cfn = boto3.client("cloudformation")
+        cfn.create_change_set(
+            StackName="s",
+            ChangeSetName="c",
+            ChangeSetType="CREATE",
+            TemplateBody=json.dumps(_TOPIC_TEMPLATE),
+        )
+        cfn.execute_change_set(StackName="s", ChangeSetName="c")
+        stack = cfn.describe_stacks(StackName="s")["Stacks"][0]
+    assert stack["StackStatus"] == "CREATE_COMPLETE"
+    assert "Outputs" not in stack
+
+
+def test_gap_18c_a_failing_change_set_is_not_rolled_back():
+    from moto.cloudformation import models
+
+    source = inspect.getsource(models.CloudFormationBackend.execute_change_set)
+    assert "ROLLBACK" not in source and "except" not in source
+
+
+def test_gap_18d_state_machines_ignore_definition_s3_location():
+    from moto.stepfunctions.models import StateMachine
+
+    source = inspect.getsource(StateMachine.create_from_cloudformation_json)
+    assert "DefinitionS3Location" not in source
+
+
+def test_gap_18e_a_template_url_on_a_loopback_address_names_the_wrong_bucket(aws_env):
+    from moto.cloudformation.utils import get_stack_from_s3_url
+
+    with mock_aws():
+        boto3.client("s3").create_bucket(Bucket="artifacts")
+        boto3.client("s3").put_object(Bucket="artifacts", Key="t.template", Body=b"{}")
+        with pytest.raises(Exception, match="bucket"):
+            get_stack_from_s3_url(
+                "http://127.0.0.1:4747/artifacts/t.template",
+                account_id="123456789012",
+                partition="aws",
+            )
+
+
+def test_gap_18f_a_rest_api_needs_a_name_even_with_a_body():
+    from moto.apigateway.models import RestAPI
+
+    body = {"swagger": "2.0", "info": {"title": "api"}, "paths": {}}
+    with pytest.raises(KeyError, match="Name"):
+        RestAPI.create_from_cloudformation_json(
+            "Api", {"Properties": {"Body": body}}, "123456789012", "us-east-1"
+        )
+
+
+def test_gap_16_results_differ_from_aws():
+    from moto.stepfunctions.parser.asl.component.state import state
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    source = inspect.getsource(lambda_eval_utils)
+    assert "SdkHttpMetadata" not in source  # AWS: lambda:invoke answers with it
+    assert 'separators=(",", ":")' in source  # AWS: the error JSON keeps the runtime's spaces
+    assert ".isoformat()" in inspect.getsource(state.CommonStateField._eval_body)  # AWS: ...Z
+    assert "isinstance(execution.output, str)" in inspect.getsource(
+        StepFunctionResponse.describe_execution
+    )  # AWS: a string output is JSON text

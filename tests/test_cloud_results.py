@@ -1,0 +1,125 @@
+"""Step Functions results exactly as AWS gives them: the Lambda integrations' results and
+errors, the context object, DescribeExecution's output, and definitions AWS refuses."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+
+import pytest
+from conftest import zip_source
+from test_cloud_jsonata import run
+
+from workshop_lib import clients
+
+HANDLER = """
+def handler(event, context):
+    kind = event.get("kind")
+    if kind == "text":
+        return "plain"
+    if kind == "number":
+        return 12
+    if kind == "big":
+        return "x" * 300000
+    if kind == "error":
+        raise ValueError("bad thing")
+    return {"ok": 1}
+"""
+AWS_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
+
+
+@pytest.fixture(scope="module")
+def function(lambda_role) -> tuple[str, str]:
+    name = f"results-{uuid.uuid4().hex[:6]}"
+    arn = clients.client("lambda").create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=lambda_role,
+        Handler="app.handler",
+        Code={"ZipFile": zip_source({"app.py": HANDLER})},
+    )["FunctionArn"]
+    return name, arn
+
+
+def invoke_task(name: str) -> dict:
+    task = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::lambda:invoke",
+        "Parameters": {"FunctionName": name, "Payload.$": "$"},
+        "End": True,
+    }
+    return {"StartAt": "T", "States": {"T": task}}
+
+
+def direct_task(arn: str) -> dict:
+    return {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": arn, "End": True}}}
+
+
+def test_lambda_invoke_answers_with_the_sdk_metadata(function):
+    result = run(invoke_task(function[0]), {"kind": "object"})
+    assert result["status"] == "SUCCEEDED"
+    output = json.loads(result["output"])
+    assert set(output) == {
+        "ExecutedVersion",
+        "Payload",
+        "SdkHttpMetadata",
+        "SdkResponseMetadata",
+        "StatusCode",
+    }
+    assert (output["Payload"], output["StatusCode"], output["ExecutedVersion"]) == (
+        {"ok": 1},
+        200,
+        "$LATEST",
+    )
+    metadata = output["SdkHttpMetadata"]
+    assert metadata["HttpStatusCode"] == 200
+    request_id = output["SdkResponseMetadata"]["RequestId"]
+    assert metadata["HttpHeaders"]["x-amzn-RequestId"] == request_id
+    assert metadata["AllHttpHeaders"]["x-amzn-RequestId"] == [request_id]
+    assert metadata["HttpHeaders"]["Content-Length"] == str(len('{"ok":1}'))
+
+
+@pytest.mark.parametrize(("kind", "value"), [("text", "plain"), ("number", 12)])
+def test_a_result_that_is_not_an_object_passes_through(function, kind, value):
+    direct = run(direct_task(function[1]), {"kind": kind})
+    assert direct["status"] == "SUCCEEDED"
+    assert direct["output"] == json.dumps(value)  # JSON text, a string in quotes
+    wrapped = run(invoke_task(function[0]), {"kind": kind})
+    assert json.loads(wrapped["output"])["Payload"] == value
+
+
+def test_a_result_over_256_kib_is_a_data_limit_error(function):
+    for definition in (direct_task(function[1]), invoke_task(function[0])):
+        result = run(definition, {"kind": "big"})
+        assert (result["status"], result["error"]) == ("FAILED", "States.DataLimitExceeded")
+
+
+def test_a_lambda_errors_cause_is_the_json_the_runtime_wrote(function):
+    for definition in (direct_task(function[1]), invoke_task(function[0])):
+        result = run(definition, {"kind": "error"})
+        assert (result["status"], result["error"]) == ("FAILED", "ValueError")
+        cause = result["cause"]
+        assert cause.startswith('{"errorMessage": "bad thing", "errorType": "ValueError", ')
+        assert cause == json.dumps(json.loads(cause))  # json.dumps' spacing, as on AWS
+
+
+def test_the_context_object_as_aws_writes_it():
+    definition = {
+        "StartAt": "P",
+        "States": {"P": {"Type": "Pass", "Parameters": {"context.$": "$$"}, "End": True}},
+    }
+    result = run(definition, {"a": 1})
+    assert result["status"] == "SUCCEEDED"  # DescribeExecution answers (it was a 500)
+    context = json.loads(result["output"])["context"]
+    assert AWS_TIME.fullmatch(context["Execution"]["StartTime"])
+    assert AWS_TIME.fullmatch(context["State"]["EnteredTime"])
+    assert context["Execution"]["RedriveCount"] == 0
+    assert context["Execution"]["Input"] == {"a": 1}
+    assert context["State"]["Name"] == "P"
+    assert "RedriveTime" not in context["Execution"]  # only once redriven
+
+
+def test_a_string_output_is_json_text():
+    definition = {"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": "done", "End": True}}}
+    assert run(definition)["output"] == '"done"'

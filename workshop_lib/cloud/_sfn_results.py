@@ -1,0 +1,172 @@
+"""Step Functions results exactly as AWS gives them (part of patch 16, see `_conformance.py`).
+
+Each function fills one gap seen against executions recorded on AWS:
+
+* `arn:aws:states:::lambda:invoke` answers with `SdkHttpMetadata` and `SdkResponseMetadata`
+  besides `ExecutedVersion`, `Payload` and `StatusCode`, in AWS's key order;
+* a Lambda error's `Cause` is the error JSON as the Python runtime writes it
+  (`{"errorMessage": "...", "errorType": "...", ...}`, with spaces), not re-packed compactly;
+* the context object's `$$.Execution.StartTime` and `$$.State.EnteredTime` are written as AWS
+  writes them (`2026-01-02T03:04:05.678Z`) and `$$.Execution.RedriveCount` is there (0 until
+  the execution is redriven);
+* DescribeExecution answers the output as compact JSON text whatever it holds (a bare string
+  is `"text"`, a value read from the context object no longer makes it fail with a 500).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import email.utils
+import json
+import uuid
+from typing import Any
+
+
+def install() -> None:
+    """Runs once moto.stepfunctions.parser.models is imported."""
+    _lambda_invoke_metadata()
+    _lambda_error_cause_as_written()
+    _context_times_as_aws_writes_them()
+    _describe_execution_output_as_json()
+
+
+def aws_timestamp(value: Any) -> Any:
+    """`2026-01-02T03:04:05.678Z`: UTC with milliseconds, as AWS writes context times."""
+    if isinstance(value, str):
+        try:
+            value = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+    if not isinstance(value, datetime.datetime):
+        return value
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=datetime.UTC)
+    value = value.astimezone(datetime.UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+# -- Lambda ---------------------------------------------------------------------------------------
+
+
+def lambda_invoke_result(response: dict[str, Any]) -> dict[str, Any]:
+    """The result of `arn:aws:states:::lambda:invoke` with the SDK metadata AWS adds."""
+    request_id = str(uuid.uuid4())
+    payload = response.get("Payload")
+    body = json.dumps(payload, separators=(",", ":")) if payload is not None else ""
+    version = response.get("ExecutedVersion", "$LATEST")
+    headers = {
+        "Connection": "keep-alive",
+        "Content-Length": str(len(body.encode("utf-8"))),
+        "Content-Type": "application/json",
+        "Date": email.utils.formatdate(usegmt=True),
+        "X-Amz-Executed-Version": version,
+        "x-amzn-Remapped-Content-Length": "0",
+        "x-amzn-RequestId": request_id,
+        "X-Amzn-Trace-Id": f"Root=1-{uuid.uuid4().hex[:8]}-{uuid.uuid4().hex[:24]};Sampled=0",
+    }
+    result: dict[str, Any] = {"ExecutedVersion": version, "Payload": payload}
+    for key in ("FunctionError", "LogResult"):
+        if key in response:
+            result[key] = response[key]
+    result["SdkHttpMetadata"] = {
+        "AllHttpHeaders": {name: [value] for name, value in headers.items()},
+        "HttpHeaders": headers,
+        "HttpStatusCode": 200,
+    }
+    result["SdkResponseMetadata"] = {"RequestId": request_id}
+    result["StatusCode"] = response.get("StatusCode", 200)
+    return result
+
+
+def _lambda_invoke_metadata() -> None:
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_lambda,
+    )
+
+    original = lambda_eval_utils.execute_lambda_function_integration
+
+    def execute(env: Any, *args: Any, **kwargs: Any) -> None:
+        original(env, *args, **kwargs)
+        if env.stack and isinstance(env.stack[-1], dict):
+            env.stack.append(lambda_invoke_result(env.stack.pop()))
+
+    lambda_eval_utils.execute_lambda_function_integration = execute
+    # The service task imported the function by name.
+    if hasattr(state_task_service_lambda, "lambda_eval_utils"):
+        state_task_service_lambda.lambda_eval_utils.execute_lambda_function_integration = execute
+
+
+def _lambda_error_cause_as_written() -> None:
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+
+    cls = lambda_eval_utils.LambdaFunctionErrorException
+    original_init = cls.__init__
+
+    def init(self: Any, function_error: str | None, payload: str) -> None:
+        # moto re-packs the error JSON without spaces; the cause AWS shows is the runtime's
+        # own text, which Python's runtime writes with json.dumps' default separators.
+        with contextlib.suppress(TypeError, ValueError):
+            payload = json.dumps(json.loads(payload))
+        original_init(self, function_error, payload)
+
+    cls.__init__ = init
+
+
+# -- the context object ---------------------------------------------------------------------------
+
+
+def _context_times_as_aws_writes_them() -> None:
+    from moto.stepfunctions.parser.asl.component.state import state as state_module
+    from moto.stepfunctions.parser.backend import execution_worker
+
+    original_state_data = state_module.StateData
+
+    def state_data(**fields: Any) -> Any:
+        if "EnteredTime" in fields:
+            fields["EnteredTime"] = aws_timestamp(fields["EnteredTime"])
+        return original_state_data(**fields)
+
+    state_module.StateData = state_data
+
+    original_environment = execution_worker.ExecutionWorker._get_evaluation_environment
+
+    def environment(self: Any) -> Any:
+        env = original_environment(self)
+        execution = env.states.context_object.context_object_data["Execution"]
+        execution["StartTime"] = aws_timestamp(execution.get("StartTime"))
+        execution.setdefault("RedriveCount", 0)
+        return env
+
+    execution_worker.ExecutionWorker._get_evaluation_environment = environment
+
+
+# -- DescribeExecution ----------------------------------------------------------------------------
+
+
+def _describe_execution_output_as_json() -> None:
+    from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    original = StepFunctionResponse.describe_execution
+
+    def describe_execution(self: Any) -> Any:
+        # moto sends a string output as it is (not as JSON text), spaces a JSON one, and
+        # fails (a 500) on a value it cannot serialise: the output is compact JSON text here.
+        execution = self.stepfunction_backend.describe_execution(self._get_param("executionArn"))
+        saved = execution.output
+        execution_output = to_json_str(saved, separators=(",", ":"))
+        try:
+            answer = original(self)
+        except TypeError:
+            execution.output = None  # moto then leaves it out; it is added below
+            try:
+                answer = original(self)
+            finally:
+                execution.output = saved
+        if "SUCCEEDED" in str(execution.status) and saved is not None:
+            answer.result["output"] = execution_output
+        return answer
+
+    StepFunctionResponse.describe_execution = describe_execution
