@@ -19,6 +19,7 @@ from typing import Any
 
 from .. import clients, cloud
 from .. import constants as C
+from ._coldstart import measure_cold_start_cpu
 from ._images import measure_image_batch
 
 NOOP_HANDLER = "def handler(event, context):\n    return event\n"
@@ -37,6 +38,7 @@ class Benchmark:
 GOALS = (
     Benchmark("warm invoke vs bare request", "warm_invoke_ms", 2.5, "bare_request_ms"),
     Benchmark("cold invoke vs boto3 import", "cold_invoke_ms", 1.5, "python_boto3_import_ms"),
+    Benchmark("cold start CPU (ms)", "cold_start_cpu_ms", 50.0),
     Benchmark("cloud ready (s)", "cloud_start_s", 2.0),
     Benchmark("3-Task execution vs bare request", "execution_3task_ms", 10.0, "bare_request_ms"),
     Benchmark("image batch (Map) vs direct Pillow", "image_batch_ratio", 1.3),
@@ -98,10 +100,10 @@ def run_benchmarks(
         clients.forget_clients()
         try:
             started = time.perf_counter()
-            cloud.start(port)
+            status = cloud.start(port)
             result.figures["cloud_start_s"] = time.perf_counter() - started
             result.figures["python_boto3_import_ms"] = _boto3_import_ms()
-            _measure_cloud(result, warm_samples)
+            _measure_cloud(result, warm_samples, status.pid)
             if images:
                 measure_image_batch(result.figures)
             for name, measure in (extra or {}).items():
@@ -118,7 +120,7 @@ def run_benchmarks(
     return result
 
 
-def _measure_cloud(result: BenchResult, warm_samples: int) -> None:
+def _measure_cloud(result: BenchResult, warm_samples: int, server_pid: int | None) -> None:
     s3 = clients.client("s3")
     lam = clients.client("lambda")
     sfn = clients.client("stepfunctions")
@@ -151,6 +153,8 @@ def _measure_cloud(result: BenchResult, warm_samples: int) -> None:
         lam.invoke(FunctionName=name, Payload=b"{}")
         cold_samples.append((time.perf_counter() - started) * 1000)
     result.figures["cold_invoke_ms"] = statistics.median(cold_samples)
+    if server_pid is not None:
+        measure_cold_start_cpu(result.figures, server_pid, lam, role, code)
     result.figures["warm_invoke_ms"] = _median_ms(
         lambda: lam.invoke(FunctionName=arns[0], Payload=b"{}"), warm_samples
     )
