@@ -350,3 +350,25 @@ def test_the_room_shows_itself_in_a_notebook(open_room: room.RoomServer) -> None
     html = open_room._repr_html_()
     assert "mathjax_ignore" in html.split(">", 1)[0]
     assert "Nobody has joined yet" in html
+
+
+def test_garbage_and_oversized_requests_never_stop_the_room(open_room: room.RoomServer) -> None:
+    with socket.create_connection((C.ROOM_HOST, open_room.port), timeout=5) as raw:
+        raw.sendall(b"\x00\xffNOT HTTP AT ALL\r\n\r\n")
+        raw.recv(1024)
+    huge = b"{" + b" " * (300 * 1024) + b"}"
+    assert _post(open_room.url + "/api/events", huge, open_room.token)[0] == 413
+    assert _get(open_room.dashboard_url)[0] == 200  # still answering
+
+
+def test_a_flood_of_made_up_learners_is_refused(
+    open_room: room.RoomServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workshop_lib.room import _board as board_module
+
+    monkeypatch.setattr(board_module, "MAX_LEARNERS", 2)
+    bodies = [json.dumps({"learner": c * 32, "name": c}).encode() for c in "fgh"]
+    answers = [_post(open_room.url + "/api/hello", body, open_room.token) for body in bodies]
+    assert [status for status, _ in answers] == [200, 200, 503]
+    assert "already has 2 learners" in answers[2][1]["error"]
+    assert _board(open_room)["rejected"] == {"room full": 1}

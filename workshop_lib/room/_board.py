@@ -19,6 +19,12 @@ from .. import constants as C
 from ._events import MalformedEvent, parse_time, validate
 
 Clock = Callable[[], datetime]
+MAX_LEARNERS = 500
+"""A room this full is refusing a flood of made-up learners, not a class."""
+
+
+class RoomFull(Exception):
+    """A new learner when the room already has `MAX_LEARNERS`."""
 
 
 @dataclass
@@ -137,6 +143,9 @@ class Board:
     def _learner(self, key: str, name: str) -> Learner:
         now = self._clock()
         learner = self._learners.get(key)
+        if learner is None and len(self._learners) >= MAX_LEARNERS:
+            self.rejected["room full"] += 1
+            raise RoomFull(f"the room already has {MAX_LEARNERS} learners")
         if learner is None:
             learner = self._learners[key] = Learner(key, name, joined=now, last_seen=now)
         learner.name = name

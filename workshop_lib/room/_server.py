@@ -24,7 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from .. import constants as C
 from ..display import protected
-from ._board import Board
+from ._board import Board, RoomFull
 from ._dashboard import fragment, render
 
 MAX_BODY = 256 * 1024
@@ -133,6 +133,7 @@ def _handler(room: RoomServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         server_version = "WorkshopRoom/1"
         protocol_version = "HTTP/1.1"
+        timeout = 15  # a connection that stops sending does not hold a thread for ever
 
         def log_message(self, format: str, *args: Any) -> None:
             pass  # the dashboard is the room's log; a line per request would bury the join hint
@@ -231,9 +232,15 @@ def _handler(room: RoomServer) -> type[BaseHTTPRequestHandler]:
                     {"error": "learner (16-64 letters/digits) and name (1-40 characters) needed"},
                 )
                 return
+            try:
+                self._learner_action(path, key, name.strip(), body)
+            except RoomFull as error:
+                self._json(HTTPStatus.SERVICE_UNAVAILABLE, {"error": str(error)})
+
+        def _learner_action(self, path: str, key: str, name: str, body: Mapping[str, Any]) -> None:
             if path == "/api/hello":
-                room.board.hello(key, name.strip())
-                self._json(HTTPStatus.OK, {"joined": True, "name": name.strip()})
+                room.board.hello(key, name)
+                self._json(HTTPStatus.OK, {"joined": True, "name": name})
             elif path == "/api/events":
                 events = body.get("events")
                 if not isinstance(events, list) or len(events) > MAX_EVENTS:
@@ -243,7 +250,7 @@ def _handler(room: RoomServer) -> type[BaseHTTPRequestHandler]:
                         {"error": f"events is a list of at most {MAX_EVENTS} events"},
                     )
                     return
-                self._json(HTTPStatus.OK, room.board.accept(key, name.strip(), events))
+                self._json(HTTPStatus.OK, room.board.accept(key, name, events))
             elif path == "/api/leave":
                 self._json(HTTPStatus.OK, {"left": room.board.leave(key)})
             else:
