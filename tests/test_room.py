@@ -372,3 +372,23 @@ def test_a_flood_of_made_up_learners_is_refused(
     assert [status for status, _ in answers] == [200, 200, 503]
     assert "already has 2 learners" in answers[2][1]["error"]
     assert _board(open_room)["rejected"] == {"room full": 1}
+
+
+def test_catch_up_calls_reach_the_room(
+    open_room: room.RoomServer,
+    local_cloud: object,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from workshop_lib.course import catch_up
+    from workshop_lib.room import _learner
+
+    # The cloud's own files stay where the session's cloud has them; only the room's move.
+    monkeypatch.setattr(_learner, "_state_dir", lambda: tmp_path)
+    room.join(open_room.url, open_room.token, "Late Lou")
+    catch_up(0, reset=False)  # notebook 00 needs no app: nothing is deployed
+    assert room.wait_until_sent(10)
+    assert _row(_board(open_room), "Late Lou")["catch_ups"] == [0]
+    assert "(catch-up 00)" in _get(open_room.dashboard_url)[1]
+    text = _get(f"{open_room.url}/room.csv?token={open_room.instructor_token}")[1]
+    assert next(iter(csv.DictReader(io.StringIO(text))))["catch_ups"] == "0"

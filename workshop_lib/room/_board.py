@@ -287,7 +287,9 @@ class Board:
         out = io.StringIO()
         writer = csv.writer(out)
         columns = [f"{c['notebook']}/{c['exercise']}" for c in data["columns"]]
-        writer.writerow(["learner", "notebook", "last_seen", "passed", "stuck_on", *columns])
+        writer.writerow(
+            ["learner", "notebook", "last_seen", "passed", "stuck_on", "catch_ups", *columns]
+        )
         stuck = {(s["learner"], f"{s['notebook']}/{s['exercise']}") for s in data["stuck"]}
         for row in data["learners"]:
             on = [col for col in columns if (row["name"], col) in stuck]
@@ -307,6 +309,7 @@ class Board:
                     row["last_seen"],
                     row["passed"],
                     " ".join(on),
+                    " ".join(str(n) for n in row["catch_ups"]),
                     *(_safe_cell(s) for s in statuses),
                 ]
             )

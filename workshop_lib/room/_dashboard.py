@@ -103,6 +103,8 @@ def _grid(columns: list[dict[str, str]], learners: list[dict[str, Any]]) -> str:
                 f"{cell['attempts'] if status == 'incorrect' else ''}</td>"
             )
         where = escape(row["notebook"] or "—")
+        if row["catch_ups"]:
+            where += f" <span class='muted'>(catch-up {row['catch_ups'][-1]:02d})</span>"
         status = " (left)" if row["left"] else ""
         rows.append(
             f"<tr class='{'left' if row['left'] else ''}'><td class='n'><b>{escape(row['name'])}"
