@@ -92,6 +92,7 @@ def test_every_spot_interruption_is_followed_by_a_replacement(book: PriceBook) -
         spot_share_above_base=1.0,
         spot_interruptions=[600, 900, 1500, 2000],
         spot_available=[not 14 <= step < 18 for step in range(60)],  # no Spot around 900-1080 s
+        on_demand_fallback=True,  # a self-built fallback: AWS's group has none
     )
     hits = [i for i in result.interruptions if i.instance_id is not None]
     assert len(hits) == 4
@@ -106,6 +107,51 @@ def test_every_spot_interruption_is_followed_by_a_replacement(book: PriceBook) -
     assert markets[900] == ON_DEMAND  # gone at 1,020 s, when no Spot was available
     assert markets[600] == SPOT
     assert result.instances[hits[1].replacement_id].fallback  # type: ignore[index]
+
+
+def test_without_spot_capacity_the_group_launches_no_on_demand_and_stays_short() -> None:
+    # AWS: a group with a Spot share does not switch to On-Demand when Spot is unavailable.
+    no_spot_in_the_rush = [not 20 <= step < 45 for step in range(len(SPIKE))]
+    settings = {
+        "capacity_per_instance": 50,
+        "min_size": 2,
+        "max_size": 12,
+        "on_demand_base": 2,
+        "spot_share_above_base": 0.8,
+        "spot_available": no_spot_in_the_rush,
+    }
+    as_aws = simulate_auto_scaling(SPIKE, **settings)  # type: ignore[arg-type]
+    spot_fine = simulate_auto_scaling(SPIKE, **{**settings, "spot_available": True})  # type: ignore[arg-type]
+    own_fallback = simulate_auto_scaling(SPIKE, **settings, on_demand_fallback=True)  # type: ignore[arg-type]
+    assert not any(i.fallback for i in as_aws.instances)
+    assert as_aws.shortfall_instance_minutes > 0 and spot_fine.shortfall_instance_minutes == 0
+    assert as_aws.total_dropped > spot_fine.total_dropped
+    # The fallback you build serves the rush, at On-Demand prices.
+    assert any(i.fallback and i.market == ON_DEMAND for i in own_fallback.instances)
+    assert own_fallback.total_dropped < as_aws.total_dropped
+    assert own_fallback.total_cost > spot_fine.total_cost
+    assert "not an AWS feature" in str(own_fallback) and "not an AWS feature" not in str(as_aws)
+
+
+def test_capacity_rebalancing_launches_the_replacement_at_the_notice() -> None:
+    steady = [300.0] * 60
+    common = {"capacity_per_instance": 50, "min_size": 8, "max_size": 8}
+    late = simulate_auto_scaling(
+        steady, **common, spot_share_above_base=1.0, spot_interruptions=[600]
+    )
+    early = simulate_auto_scaling(
+        steady,
+        **common,
+        spot_share_above_base=1.0,
+        spot_interruptions=[600],
+        capacity_rebalance=True,
+    )
+    (hit_late,) = [i for i in late.interruptions if i.instance_id is not None]
+    (hit_early,) = [i for i in early.interruptions if i.instance_id is not None]
+    assert late.instances[hit_late.replacement_id].launched_s > 600  # type: ignore[index]
+    assert early.instances[hit_early.replacement_id].launched_s == 600  # type: ignore[index]
+    # Ready sooner, so the group loses less capacity to the interruption.
+    assert early.total_served >= late.total_served
 
 
 def test_cost_is_instance_seconds_times_price(book: PriceBook) -> None:

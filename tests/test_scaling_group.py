@@ -99,7 +99,9 @@ def test_the_simulation_mirrors_the_group(group):
         spot_share_above_base=0.75,
         initial_size=2,
         spot_interruptions=[2400],
+        capacity_rebalance=True,  # the group's CapacityRebalance
     )
+    assert mirrored.capacity_rebalance
     assert mirrored.series("desired") == direct.series("desired")
     assert mirrored.total_cost == pytest.approx(direct.total_cost)
     assert all(2 <= d <= 12 for d in mirrored.series("desired"))

@@ -11,9 +11,21 @@ What it follows from AWS's documentation (see the price data for the limits it r
 * it scales in only after the CPU has stayed below target for `scale_in_after_s`, never while a
   scale-out is warming up, and again rounds up (removes the smaller number);
 * an On-Demand base is filled first; above it, `spot_share_above_base` of the capacity is Spot;
+* when no Spot capacity is available, the group does **not** launch On-Demand instead: it keeps
+  its mix, stays short of its desired capacity and tries again (every step here);
 * a Spot interruption gives a two-minute notice, then the instance is gone and the group launches
-  a replacement: Spot when Spot capacity is available, otherwise On-Demand (this fallback is the
-  model's own rule, a real group needs it configured).
+  a replacement; with Capacity Rebalancing it launches the replacement as soon as the instance is
+  at risk (here: at the notice; AWS's rebalance recommendation can come earlier, never later).
+
+The model's own rules, not AWS's:
+
+* one instance type and one Spot price; CPU is proportional to the requests served; instances
+  serve nothing while warming up; Spot availability is an input (True/False per step), where in
+  AWS several instance types with `price-capacity-optimized` make "no Spot at all" rarer;
+* the On-Demand share above the base is rounded up; scale-in waits `scale_in_after_s`;
+* `on_demand_fallback=True` stands for a fallback you build yourself (a second, On-Demand group,
+  or a function that raises OnDemandPercentageAboveBaseCapacity when Spot launches fail): its
+  instances are On-Demand, billed at the On-Demand price.
 
 Instance time is billed per second at the prices in the price book.
 """
@@ -47,6 +59,8 @@ def simulate_auto_scaling(
     spot_share_above_base: float = 0.0,
     spot_interruptions: float | Sequence[float] | None = None,
     spot_available: bool | Sequence[bool] = True,
+    on_demand_fallback: bool = False,
+    capacity_rebalance: bool = False,
     seed: int = 0,
     queue: FifoQueue | None = None,
     scale_in_after_s: float = 900.0,
@@ -60,6 +74,8 @@ def simulate_auto_scaling(
     `spot_interruptions`: a rate (interruptions per Spot instance-hour, drawn with `seed`) or
     the times in seconds at which one running Spot instance gets its notice.
     `spot_available`: whether Spot capacity can be launched, for all steps or per step.
+    `on_demand_fallback`: launch On-Demand when Spot cannot be (a self-built rule, not AWS's).
+    `capacity_rebalance`: replace an at-risk Spot instance at its notice, not at its departure.
     `queue`: an SQS FIFO queue in front of the group; without it, what the warmed instances
     cannot serve in a step is dropped. Defaults of 0 On-Demand base and 0% Spot match AWS's.
     """
@@ -91,7 +107,9 @@ def simulate_auto_scaling(
     rng = random.Random(seed)
     rate, events = _interruption_plan(spot_interruptions)
 
-    fleet = Fleet(warmup_s, int(on_demand_base), spot_share_above_base)
+    fleet = Fleet(
+        warmup_s, int(on_demand_base), spot_share_above_base, on_demand_fallback=on_demand_fallback
+    )
     desired = initial_size if initial_size is not None else min_size
     fleet.grow(desired, desired, 0.0, spot_ok[0] if spot_ok else True, ready_now=True)
     backlog = Backlog(queue.messages_per_second(book)) if queue is not None else None
@@ -115,6 +133,8 @@ def simulate_auto_scaling(
                 interruptions.append(Interruption(moment, hit))
                 if hit is not None:
                     heapq.heappush(events, (moment + notice_s, _DEPARTURE, hit))
+                    if capacity_rebalance:  # the replacement starts now, beside the old one
+                        _replace(fleet, moment, hit, spot_ok[index], interruptions)
             else:
                 _replace_departed(
                     fleet, moment, instance_id, desired, spot_ok[index], interruptions
@@ -173,6 +193,8 @@ def simulate_auto_scaling(
             fleet.shrink(running - desired, desired, end)
 
     return ScalingResult(
+        on_demand_fallback=on_demand_fallback,
+        capacity_rebalance=capacity_rebalance,
         step_s=step,
         instance_type=instance_type,
         min_size=min_size,
@@ -252,10 +274,28 @@ def _replace_departed(
     departed = fleet.instances[instance_id]
     if departed.end_reason != "spot interruption" or departed.ended_s != moment:
         return  # already terminated by a scale-in during its notice
+    if any(i.replaces == instance_id for i in fleet.instances):
+        return  # Capacity Rebalancing replaced it at its notice
     if len(fleet.alive(moment)) >= desired:
         return
-    market = SPOT if spot_ok else ON_DEMAND
-    replacement = fleet.launch(market, moment, replaces=instance_id, fallback=not spot_ok)
+    _replace(fleet, moment, instance_id, spot_ok, interruptions)
+
+
+def _replace(
+    fleet: Fleet,
+    moment: float,
+    instance_id: int,
+    spot_ok: bool,
+    interruptions: list[Interruption],
+) -> None:
+    """Launch a replacement for an interrupted Spot instance: Spot, or (only with a self-built
+    fallback) On-Demand; without Spot capacity and without a fallback, nothing, for now."""
+    if spot_ok:
+        replacement = fleet.launch(SPOT, moment, replaces=instance_id)
+    elif fleet.on_demand_fallback:
+        replacement = fleet.launch(ON_DEMAND, moment, replaces=instance_id, fallback=True)
+    else:
+        return  # the group stays short and tries again at the end of the step
     for index, record in enumerate(interruptions):
         if record.instance_id == instance_id:
             interruptions[index] = Interruption(record.notice_s, instance_id, replacement.id)

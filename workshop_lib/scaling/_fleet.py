@@ -27,7 +27,8 @@ class InstanceLife:
     replaces: int | None = None
     """The id of the interrupted instance this one replaced."""
     fallback: bool = False
-    """Launched On-Demand because no Spot capacity was available."""
+    """Launched On-Demand by a self-built fallback because no Spot capacity was available
+    (an Auto Scaling group does not do this by itself)."""
 
     def seconds_alive(self, start: float, end: float) -> float:
         """Seconds of [start, end) during which the instance existed (and was billed)."""
@@ -49,10 +50,18 @@ def _overlap(begin: float, finish: float | None, start: float, end: float) -> fl
 class Fleet:
     """The group's instances, with the On-Demand / Spot mix the group aims for."""
 
-    def __init__(self, warmup_s: float, on_demand_base: int, spot_share_above_base: float) -> None:
+    def __init__(
+        self,
+        warmup_s: float,
+        on_demand_base: int,
+        spot_share_above_base: float,
+        *,
+        on_demand_fallback: bool = False,
+    ) -> None:
         self.warmup_s = warmup_s
         self.on_demand_base = on_demand_base
         self.spot_share = spot_share_above_base
+        self.on_demand_fallback = on_demand_fallback
         self.instances: list[InstanceLife] = []
 
     # Counting ----------------------------------------------------------------------------------
@@ -105,7 +114,10 @@ class Fleet:
         *,
         ready_now: bool = False,
     ) -> None:
-        """Launch `count` instances, choosing markets to move towards the target mix."""
+        """Launch up to `count` instances, choosing markets to move towards the target mix.
+
+        Without Spot capacity, the Spot part is not launched (AWS: the group keeps its mix and
+        tries again later), unless the fleet has a self-built On-Demand fallback."""
         on_demand_now = sum(1 for i in self.alive(moment) if i.market == ON_DEMAND)
         on_demand_needed = max(0, self.target_on_demand(desired) - on_demand_now)
         for index in range(count):
@@ -113,7 +125,7 @@ class Fleet:
                 self.launch(ON_DEMAND, moment, ready_now=ready_now)
             elif spot_available:
                 self.launch(SPOT, moment, ready_now=ready_now)
-            else:
+            elif self.on_demand_fallback:
                 self.launch(ON_DEMAND, moment, ready_now=ready_now, fallback=True)
 
     def shrink(self, count: int, desired: int, moment: float) -> None:

@@ -123,6 +123,7 @@ class GroupSettings:
             "instance_type": instance_type,
             "on_demand_base": self.on_demand_base,
             "spot_share_above_base": self.spot_share_above_base,
+            "capacity_rebalance": self.capacity_rebalance,
             "initial_size": min(max(self.desired_capacity, self.min_size), self.max_size),
             "prices": book,
         }
@@ -222,7 +223,8 @@ def _instance_types(group: dict[str, Any], mixed: dict[str, Any]) -> tuple[str, 
 
 def _warmup(group: dict[str, Any], tracking: dict[str, Any] | None) -> tuple[float, str]:
     """The policy's EstimatedInstanceWarmup, else the group's DefaultInstanceWarmup, else its
-    DefaultCooldown: the order AWS documents (see aws_facts.md, section 6)."""
+    DefaultCooldown: the order AWS documents (the Auto Scaling user guide's consolidated view of
+    warm-up and cooldown settings)."""
     if tracking and tracking.get("EstimatedInstanceWarmup") is not None:
         return float(tracking["EstimatedInstanceWarmup"]), "EstimatedInstanceWarmup (policy)"
     if group.get("DefaultInstanceWarmup") is not None:

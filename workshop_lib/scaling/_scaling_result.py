@@ -65,6 +65,9 @@ class ScalingResult:
     steps: tuple[StepRecord, ...]
     instances: tuple[InstanceLife, ...]
     interruptions: tuple[Interruption, ...]
+    on_demand_fallback: bool = False
+    """Whether a self-built On-Demand fallback was modelled (AWS has none built in)."""
+    capacity_rebalance: bool = False
 
     @property
     def duration_s(self) -> float:
@@ -110,6 +113,14 @@ class ScalingResult:
         return self.max_size * self.duration_s * self.on_demand_price / 3600
 
     @property
+    def shortfall_instance_minutes(self) -> float:
+        """Instance-minutes the group wanted but did not have (no Spot capacity to launch)."""
+        return sum(
+            max(0, s.desired - (s.on_demand + s.spot + s.warming)) * self.step_s / 60
+            for s in self.steps
+        )
+
+    @property
     def peak_instances(self) -> int:
         return max((s.on_demand + s.spot + s.warming for s in self.steps), default=0)
 
@@ -137,7 +148,11 @@ class ScalingResult:
             ("peak instances", str(self.peak_instances)),
             ("instances launched (Spot)", f"{len(self.instances)} ({launched_spot})"),
             ("Spot interruptions (replaced)", f"{len(hit)} ({replaced})"),
-            ("On-Demand launched for lack of Spot", str(fallbacks)),
+            ("instance-minutes short (no Spot to launch)", number(self.shortfall_instance_minutes)),
+        ]
+        if self.on_demand_fallback:
+            rows.append(("On-Demand launched by your fallback", str(fallbacks)))
+        rows += [
             ("cost", usd(self.total_cost)),
             ("same instance-hours all On-Demand", usd(self.on_demand_baseline_cost)),
             (f"fixed fleet of {self.max_size} On-Demand", usd(self.max_size_fleet_cost)),
@@ -152,12 +167,30 @@ class ScalingResult:
         )
 
     def _notes(self) -> list[str]:
-        return [
-            "A teaching model, not AWS's algorithm: target tracking on average CPU, "
-            "warming instances serve nothing and are left out of the metric.",
+        notes = [
+            "AWS's rules: target tracking on average CPU (out in proportion, in slowly), "
+            "warming instances left out of the metric, the On-Demand base first, a two-minute "
+            "Spot notice"
+            + (
+                ", replacement at the notice (Capacity Rebalancing)"
+                if self.capacity_rebalance
+                else ""
+            )
+            + "; without Spot capacity the group launches no On-Demand instead: it stays short "
+            "and keeps trying.",
+            "The model's own: one instance type, CPU proportional to requests, warming instances "
+            "serve nothing, Spot availability given per step.",
             f"Prices: On-Demand {usd(self.on_demand_price)}/h, Spot {usd(self.spot_price)}/h "
             "(an illustrative Spot price, see load_prices()).",
         ]
+        if self.on_demand_fallback:
+            notes.insert(
+                2,
+                "On-Demand fallback: not an AWS feature but one you would build (a second "
+                "On-Demand group, or a function raising OnDemandPercentageAboveBaseCapacity when "
+                "Spot launches fail); it runs at On-Demand prices.",
+            )
+        return notes
 
     def __str__(self) -> str:
         return f"{self._title()}\n{text_table(('', ''), self._rows())}\n" + "\n".join(self._notes())
