@@ -245,6 +245,19 @@ def test_shutdown_ends_every_environment_and_the_zygote(tmp_path, sink):
     assert not list((tmp_path / "lambda-processes").glob("*.json"))
 
 
+def test_a_killed_zygote_is_replaced_and_its_environments_go_cold(runtime):
+    spec = make_spec({"app.py": HANDLER, "helpers.py": HELPERS})
+    _, before = invoke(runtime, spec, {"action": "work"})
+    zygote = runtime._zygote.pid if runtime._zygote else None
+    if zygote is None:
+        pytest.skip("no zygote on this platform: every worker is a fresh process")
+    os.kill(zygote, signal.SIGKILL)
+    assert gone(zygote) and gone(before["pid"])  # its environments die with it
+    again, after = invoke(runtime, spec, {"action": "work"})
+    assert not again.failed and again.report.cold_start and after["pid"] != before["pid"]
+    assert runtime._zygote is not None and runtime._zygote.pid != zygote
+
+
 SERVER = """
 import json, sys, time
 from pathlib import Path

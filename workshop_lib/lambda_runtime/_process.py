@@ -60,6 +60,8 @@ class ForkedWorker:
     def poll(self) -> int | None:
         if self._code is None:
             self._code = self._zygote.exit_code(self.pid)
+        if self._code is None and not self._zygote.alive:
+            self._code = -9  # it dies with the zygote (PR_SET_PDEATHSIG)
         return self._code
 
     def wait(self, timeout: float | None = None) -> int | None:

@@ -103,7 +103,8 @@ class Zygote:
 
     @property
     def alive(self) -> bool:
-        return not self._gone
+        # Asks the kernel too: the socket's end of file may not have been read yet.
+        return not self._gone and self.process is not None and self.process.poll() is None
 
     def spawn(self, request: dict[str, Any], fds: list[int], timeout: float = 120.0) -> int:
         """Fork one environment; returns its pid. The zygote may still be importing boto3."""
@@ -387,6 +388,7 @@ def _become_worker(request: dict[str, Any], fds: list[int], zygote: _Zygote) -> 
         _forget_shadowed_modules(zygote.preloaded)
         import _bootstrap
 
+        sys.argv = [_bootstrap.__file__]  # what a freshly started worker would see
         _bootstrap.main()
         code = 0
     except SystemExit as exit_:
