@@ -392,3 +392,23 @@ def test_catch_up_calls_reach_the_room(
     assert "(catch-up 00)" in _get(open_room.dashboard_url)[1]
     text = _get(f"{open_room.url}/room.csv?token={open_room.instructor_token}")[1]
     assert next(iter(csv.DictReader(io.StringIO(text))))["catch_ups"] == "0"
+
+
+def test_joining_another_room_drops_what_waited_for_the_first(learner_dir: Path) -> None:
+    first = room.RoomServer(port=0).start()
+    try:
+        room.join(first.url, first.token, "Ada")
+    finally:
+        first.stop()
+    exercise = _exercise()
+    exercise.check(exercise.solution_value())
+    assert room.wait_until_sent(10)
+    assert room.pending() == 1
+    second = room.RoomServer(port=0).start()
+    try:
+        room.join(second.url, second.token, "Ada")
+        assert room.wait_until_sent(10)
+        assert room.pending() == 0
+        assert _row(_board(second), "Ada")["cells"] == {}
+    finally:
+        second.stop()

@@ -98,10 +98,13 @@ def join(url: str, token: str, name: str) -> Membership:
     learner = previous.learner if previous and previous.url == url else secrets.token_hex(16)
     member = Membership(url, token.strip(), name, learner)
     _post(member, "/api/hello", {}, timeout=max(send_timeout(), 3.0))
+    if previous and previous.url != url:
+        with _locked():  # what waited for another room is not this room's business
+            outbox_file().unlink(missing_ok=True)
     path = membership_file()
     path.parent.mkdir(parents=True, exist_ok=True)
     _write_private(path, json.dumps(member.__dict__, indent=2))
-    _kick()  # events kept from an earlier room visit go now
+    _kick()  # events kept while this room could not be reached go now
     return member
 
 
