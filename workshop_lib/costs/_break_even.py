@@ -16,7 +16,7 @@ from ..display import protected
 from ..pricing import PriceBook, load_prices
 from ._display import html_block, html_table, number, text_table, usd
 from ._errors import require_non_negative
-from ._plotting import new_figure
+from ._plotting import count_ticks, dollar_ticks, new_figure
 from ._stepfunctions import express_billed_duration_ms, express_billed_memory_mb, express_gb_seconds
 
 DEFAULT_VOLUMES = (1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000)
@@ -128,28 +128,40 @@ class BreakEven:
         return html_block(self._title(), table, notes=self._notes())
 
     def plot(self) -> Any:
-        """Monthly cost of both types against volume (log scales), with the crossings marked."""
-        low = max(min(self.volumes, default=1_000), 1)
-        high = max(max(self.volumes, default=1_000_000_000), low * 10)
-        grid = [low * (high / low) ** (i / 199) for i in range(200)]  # even steps on a log axis
+        """Monthly cost of both types against volume (log scales), each crossing marked where
+        the two lines meet."""
+        crossings = [c.volume for c in self.crossings if c.volume > 0]
+        low = max(min([*self.volumes, *(v / 10 for v in crossings)], default=1_000), 1)
+        high = max(max([*self.volumes, *(v * 10 for v in crossings)], default=1e9), low * 10)
+        grid = [low * (high / low) ** (i / 299) for i in range(300)]  # even steps on a log axis
+        grid = sorted({*grid, *crossings})  # the lines pass exactly through each crossing
         figure, (axes,) = new_figure()
         axes.plot(grid, [self.standard_cost(v) for v in grid], label="Standard", color="#E7157B")
         axes.plot(grid, [self.express_cost(v) for v in grid], label="Express", color="#4053D6")
         for crossing in self.crossings:
+            # Where Standard's free tier runs out, it costs $0 up to the crossing: mark the point
+            # on the Express line, which Standard meets there.
+            cost = self.express_cost(crossing.volume)
             axes.axvline(crossing.volume, color="grey", linestyle=":")
+            if cost > 0:
+                axes.plot([crossing.volume], [cost], "o", color="black", zorder=3)
             axes.annotate(
-                f"{number(round(crossing.volume))}/month",
-                (crossing.volume, self.standard_cost(crossing.volume) or 1e-6),
+                f"cross at {number(round(crossing.volume))}/month:\n"
+                f"{crossing.cheaper_after.capitalize()} cheaper after",
+                (crossing.volume, cost if cost > 0 else 0.5),
+                xycoords=("data", "data" if cost > 0 else "axes fraction"),
                 textcoords="offset points",
-                xytext=(5, -12),
+                xytext=(8, 8),
                 fontsize="small",
             )
         axes.set_xscale("log")
         axes.set_yscale("log", nonpositive="mask")
+        count_ticks(axes.xaxis)
+        dollar_ticks(axes.yaxis)
         axes.set_xlabel("executions per month")
-        axes.set_ylabel("USD per month")
+        axes.set_ylabel("cost per month")
         axes.set_title(self._title(), fontsize="medium")
-        axes.legend()
+        axes.legend(loc="lower right")
         figure.tight_layout()
         return figure
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from ._display import number, usd
 from ._errors import CostInputError
-from ._plotting import new_figure
+from ._plotting import dollar_ticks, new_figure
 from ._power_tuning import PowerTuningResult
 from ._sliders import SliderPanel, checkbox, selection_slider
 from ._tuner import PowerTuningRun
@@ -101,7 +101,8 @@ def _figure(
         top.set_ylabel("duration (ms)", color="#4053D6")
         right = top.twinx()
         right.plot(sizes, tuning.costs, marker="s", color="#FF9900")
-        right.set_ylabel("USD per invoke", color="#FF9900")
+        right.set_ylabel("cost per invoke", color="#FF9900")
+        dollar_ticks(right.yaxis)
         top.axvline(str(memory_mb), color="grey", linestyle=":")
         kind = "MODEL" if tuning.is_model else "measured"
         top.set_title(f"Power tuning ({kind}): {memory_mb} MB chosen", fontsize="medium")
@@ -115,7 +116,8 @@ def _figure(
             usd(cost), (cost, index), xytext=(3, 0), textcoords="offset points", va="center"
         )
     bottom.invert_yaxis()
-    bottom.set_xlabel("USD per month")
+    bottom.set_xlabel("cost per month")
+    dollar_ticks(bottom.xaxis)
     tier = "with" if free_tier else "without"
     bottom.set_title(
         f"{number(volume)} executions a month ({tier} free tier): {usd(month.total)}",

@@ -12,3 +12,39 @@ def new_figure(rows: int = 1, *, height: float = 3.6, sharex: bool = False) -> t
     figure, axes = plt.subplots(rows, 1, figsize=(8, height * rows), sharex=sharex, squeeze=False)
     plt.close(figure)
     return figure, [row[0] for row in axes]
+
+
+def dollar_ticks(axis: Any) -> None:
+    """Tick labels in plain dollars ($0.000002, $0.50, $1,000), never a `1e-6` offset."""
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    axis.set_major_formatter(FuncFormatter(lambda value, _: _dollars(value)))
+    if axis.get_scale() == "log":
+        axis.set_minor_formatter(NullFormatter())
+
+
+def count_ticks(axis: Any) -> None:
+    """Tick labels as counts (1,000 or 1M), never `10^6`."""
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    axis.set_major_formatter(FuncFormatter(lambda value, _: _count(value)))
+    if axis.get_scale() == "log":
+        axis.set_minor_formatter(NullFormatter())
+
+
+def _dollars(value: float) -> str:
+    if value == 0:
+        return "$0"
+    sign = "-" if value < 0 else ""
+    value = abs(value)
+    if value >= 1:
+        return f"{sign}${value:,.2f}".removesuffix(".00")
+    text = f"{value:.10f}".rstrip("0")
+    return f"{sign}${text}"
+
+
+def _count(value: float) -> str:
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if abs(value) >= size:
+            return f"{value / size:,.3g}{suffix}"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.3g}"

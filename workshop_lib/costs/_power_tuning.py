@@ -22,7 +22,7 @@ from ._cpu_model import model_duration_ms
 from ._display import html_block, html_table, number, text_table, usd
 from ._errors import CostInputError
 from ._lambda import billed_duration_ms, check_arch, check_memory, gb_seconds_per_invoke
-from ._plotting import new_figure
+from ._plotting import dollar_ticks, new_figure
 
 STRATEGIES = ("cost", "speed", "balanced")
 DEFAULT_MEMORY_SIZES = (128, 256, 512, 1024, 1536, 3008)
@@ -259,7 +259,8 @@ class PowerTuningResult:
         axes.set_ylabel("duration per invocation (ms)", color="#4053D6")
         cost_axes = axes.twinx()
         cost_axes.plot(sizes, self.costs, marker="s", color="#FF9900", label="cost (USD)")
-        cost_axes.set_ylabel("cost per invocation (USD)", color="#FF9900")
+        cost_axes.set_ylabel("cost per invocation", color="#FF9900")
+        dollar_ticks(cost_axes.yaxis)
         choice = self.best()
         axes.axvline(str(choice.memory_mb), color="grey", linestyle=":")
         title = f"Power tuning ({self.arch}): best for {choice.strategy} = {choice.memory_mb} MB"

@@ -22,7 +22,7 @@ from ._lambda import (
     gb_seconds_per_invoke,
     lambda_charges,
 )
-from ._plotting import new_figure
+from ._plotting import dollar_ticks, new_figure
 from ._stepfunctions import (
     check_workflow_type,
     express_billed_duration_ms,
@@ -267,7 +267,8 @@ class WorkflowCost:
             heights = [1000 * m.by_service[service] / m.volume if m.volume else 0.0 for m in months]
             axes.bar(labels, heights, bottom=bottoms, label=service, color=colour)
             bottoms = [b + h for b, h in zip(bottoms, heights, strict=True)]
-        axes.set_ylabel("USD per 1,000 executions")
+        axes.set_ylabel("cost per 1,000 executions")
+        dollar_ticks(axes.yaxis)
         tier = "with" if free_tier else "without"
         axes.set_title(f"{self.name or 'Workflow'}: cost per 1,000 executions ({tier} free tier)")
         axes.legend(loc="upper right", fontsize="small")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..costs._display import html_block, html_table, number, text_table, usd
-from ..costs._plotting import new_figure
+from ..costs._plotting import dollar_ticks, new_figure
 from ..display import protected
 from ._fleet import ON_DEMAND, InstanceLife
 
@@ -257,7 +257,8 @@ class ScalingResult:
             backlog.set_ylabel("dropped")
 
         money.step(minutes, self.series("cost_per_hour"), where="post", color="#3F8624")
-        money.set_ylabel("USD/hour")
+        money.set_ylabel("cost per hour")
+        dollar_ticks(money.yaxis)
         money.set_xlabel("time (minutes)")
         figure.tight_layout()
         return figure
