@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import fcntl
 import html
 import json
 import os
@@ -220,9 +219,18 @@ def _last_try() -> None:
 # -- files and HTTP ----------------------------------------------------------------------------
 
 
+_thread_lock = threading.Lock()
+
+
 @contextlib.contextmanager
 def _locked() -> Iterator[None]:
     """Several kernels of one learner share the outbox: one writer at a time."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: this process's threads only (the room ignores duplicates)
+        with _thread_lock:
+            yield
+        return
     path = _state_dir() / "room_outbox.lock"
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a") as handle:
