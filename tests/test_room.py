@@ -299,7 +299,9 @@ def test_a_room_that_is_not_running_is_a_clear_error(learner_dir: Path) -> None:
         room.join(f"http://127.0.0.1:{port}", "token", "Ada")
     assert "workshop room serve" in str(raised.value)
     with pytest.raises(room.RoomError, match="not a room address"):
-        room.join("127.0.0.1:4848", "token", "Ada")
+        room.join("ftp://127.0.0.1:4848", "token", "Ada")
+    with pytest.raises(room.RoomError, match=f"No room is answering at http://127.0.0.1:{port}"):
+        room.join(f"127.0.0.1:{port}/", "token", "Ada")  # as read off the projector
 
 
 def test_malformed_events_are_refused_counted_and_the_room_goes_on(

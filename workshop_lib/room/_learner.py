@@ -271,7 +271,10 @@ def _write_private(path: Path, text: str) -> None:
 
 
 def _clean_url(url: str) -> str:
-    parts = urlsplit(url.strip())
+    url = url.strip()
+    if "://" not in url:  # "192.168.1.20:4848" as read off the projector
+        url = "http://" + url
+    parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise RoomError(
             f"{url!r} is not a room address.",
