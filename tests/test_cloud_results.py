@@ -58,7 +58,7 @@ def direct_task(arn: str) -> dict:
 
 def test_lambda_invoke_answers_with_the_sdk_metadata(function):
     result = run(invoke_task(function[0]), {"kind": "object"})
-    assert result["status"] == "SUCCEEDED"
+    assert result["status"] == "SUCCEEDED", (result.get("error"), result.get("cause"))
     output = json.loads(result["output"])
     assert set(output) == {
         "ExecutedVersion",
@@ -123,3 +123,91 @@ def test_the_context_object_as_aws_writes_it():
 def test_a_string_output_is_json_text():
     definition = {"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": "done", "End": True}}}
     assert run(definition)["output"] == '"done"'
+
+
+def create(definition: dict) -> str:
+    sfn = clients.client("stepfunctions")
+    return sfn.create_state_machine(
+        name=f"checks-{uuid.uuid4().hex[:8]}",
+        roleArn="arn:aws:iam::123456789012:role/test-sfn",
+        definition=json.dumps(definition),
+    )["stateMachineArn"]
+
+
+@pytest.mark.parametrize(
+    ("definition", "diagnostic"),
+    [
+        (
+            {"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "Nowhere"}}},
+            "MISSING_TRANSITION_TARGET: Missing 'Next' target: Nowhere at /States/A/Next",
+        ),
+        (
+            {
+                "StartAt": "A",
+                "States": {"A": {"Type": "Succeed"}, "B": {"Type": "Pass", "End": True}},
+            },
+            "UNREACHABLE_STATE: State 'B' is not reachable at /States/B",
+        ),
+        (
+            {
+                "QueryLanguage": "JSONata",
+                "StartAt": "A",
+                "States": {"A": {"Type": "Pass", "ResultPath": "$.x", "End": True}},
+            },
+            "SCHEMA_VALIDATION_FAILED: The QueryLanguage is set to 'JSONata', but field "
+            "'ResultPath' is only supported for the 'JSONPath' QueryLanguage at /States/A",
+        ),
+        (
+            {"StartAt": "A", "States": {"A": {"Type": "Pass", "Output": {}, "End": True}}},
+            "SCHEMA_VALIDATION_FAILED: The QueryLanguage is set to 'JSONPath', but field "
+            "'Output' is only supported for the 'JSONata' QueryLanguage at /States/A",
+        ),
+        (
+            {
+                "StartAt": "P",
+                "States": {
+                    "P": {
+                        "Type": "Parallel",
+                        "Branches": [
+                            {"StartAt": "X", "States": {"X": {"Type": "Pass", "Next": "Y"}}}
+                        ],
+                        "End": True,
+                    }
+                },
+            },
+            "MISSING_TRANSITION_TARGET: Missing 'Next' target: Y at "
+            "/States/P/Branches[0]/States/X/Next",
+        ),
+    ],
+)
+def test_create_and_update_refuse_what_aws_refuses(definition, diagnostic):
+    sfn = clients.client("stepfunctions")
+    with pytest.raises(sfn.exceptions.InvalidDefinition) as refused:
+        create(definition)
+    assert diagnostic in refused.value.response["Error"]["Message"]
+    arn = create({"StartAt": "A", "States": {"A": {"Type": "Succeed"}}})
+    with pytest.raises(sfn.exceptions.InvalidDefinition):
+        sfn.update_state_machine(stateMachineArn=arn, definition=json.dumps(definition))
+
+
+def test_a_refused_jsonata_definition_does_not_spoil_later_ones():
+    sfn = clients.client("stepfunctions")
+    refused = {
+        "QueryLanguage": "JSONata",
+        "StartAt": "C",
+        "States": {
+            "C": {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$.x", "BooleanEquals": True, "Next": "D"}],
+                "Default": "D",
+            },
+            "D": {"Type": "Succeed"},
+        },
+    }
+    with pytest.raises(sfn.exceptions.InvalidDefinition):
+        create(refused)
+    jsonpath = {
+        "StartAt": "P",
+        "States": {"P": {"Type": "Pass", "Parameters": {"a.$": "$.x"}, "End": True}},
+    }
+    assert json.loads(run(jsonpath, {"x": 1})["output"]) == {"a": 1}

@@ -349,3 +349,11 @@ def test_gap_16_results_differ_from_aws():
     assert "isinstance(execution.output, str)" in inspect.getsource(
         StepFunctionResponse.describe_execution
     )  # AWS: a string output is JSON text
+
+
+def test_gap_16_the_parsers_query_language_scopes_are_shared_by_every_parse():
+    from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
+
+    # A class-level list: a definition that fails inside a JSONata scope poisons later parses.
+    assert isinstance(vars(Preprocessor).get("_query_language_per_scope"), list)
+    assert "__init__" not in vars(Preprocessor)

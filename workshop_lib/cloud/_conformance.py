@@ -2,13 +2,14 @@
 
 One entry point for the patches that make moto's interpreter speak current ASL:
 JSONata and variables (`_query_language`), TestState (`_test_state`),
-results exactly as AWS gives them (`_sfn_results`). Each module names the
+results exactly as AWS gives them (`_sfn_results`), definitions AWS refuses
+(`_definition_checks`). Each module names the
 gap it fills; the canaries are in `tests/test_cloud_upstream.py` (gap 16 and after).
 """
 
 from __future__ import annotations
 
-from . import _query_language, _sfn_results, _test_state
+from . import _definition_checks, _query_language, _sfn_results, _test_state
 
 
 def install() -> None:
@@ -16,3 +17,4 @@ def install() -> None:
     _query_language.install()
     _test_state.install()
     _sfn_results.install()
+    _definition_checks.install()

@@ -28,6 +28,7 @@ def install() -> None:
     _track_fields()
     _assigned_variables_as_json()
     _string_literals_as_json()
+    _query_language_scopes_per_parse()
 
 
 def bindings(env: Any, with_states: bool = True) -> dict[str, Any]:
@@ -107,6 +108,20 @@ def _evaluate_jsonata_in_process() -> None:
 
     string_expression.StringJSONata._eval_body = jsonata_eval_body
     string_expression.StringVariableSample._eval_body = variable_sample_eval_body
+
+
+def _query_language_scopes_per_parse() -> None:
+    from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
+
+    original_init = Preprocessor.__init__
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        original_init(self, *args, **kwargs)
+        # moto keeps the scope stack on the class: one definition that fails to parse inside
+        # a JSONata scope left it there, and every later JSONPath definition was refused.
+        self._query_language_per_scope = []
+
+    Preprocessor.__init__ = init
 
 
 def _string_literals_as_json() -> None:
