@@ -95,3 +95,27 @@ def test_copying_a_missing_state_machine_is_explained(standard_machine):
     missing = standard_machine.rsplit(":", 1)[0] + ":nothing-here"
     with pytest.raises(CostInputError, match="no state machine"):
         express_copy(missing)
+
+
+def test_express_logging_is_measured_from_the_log_group_and_priced(standard_machine):
+    from workshop_lib.costs import express_logging
+    from workshop_lib.pricing import load_prices
+
+    copy = express_copy(standard_machine)
+    quiet = express_copy(standard_machine, name="quiet-copy", include_execution_data=False)
+    try:
+        payload = {"value": 21, "padding": "x" * 20_000}  # execution data makes logs bigger
+        loud_runs = [copy.run(payload) for _ in range(2)]
+        quiet_runs = [quiet.run(payload) for _ in range(2)]
+        loud, silent = express_logging(copy, loud_runs), express_logging(quiet, quiet_runs)
+        assert loud.executions == 2 and loud.events_per_execution >= 4  # start, task, end...
+        assert loud.bytes_per_execution > 20_000 > silent.bytes_per_execution
+        assert loud.include_execution_data and not silent.include_execution_data
+        price = load_prices().value("cloudwatch.logs.vended_ingestion")
+        assert loud.per_execution == pytest.approx(loud.bytes_per_execution / 1024**3 * price)
+        assert loud.monthly(1_000_000) == pytest.approx(1_000_000 * loud.per_execution)
+        page = loud._repr_html_()
+        assert "at least once" in page and "idempotent" in page
+    finally:
+        copy.delete()
+        quiet.delete()

@@ -20,6 +20,7 @@ from ._controls import cost_controls, workflow_at_memory
 from ._cpu_model import model_duration_ms, vcpu_share
 from ._errors import CostInputError
 from ._express import ExpressCopy, express_copy
+from ._express_logs import ExpressLogging, express_logging
 from ._history import ExecutionEvent, ExecutionRecord, read_execution
 from ._lambda import LambdaCost, lambda_cost
 from ._measured import REQUEST_MODES, MeasuredExecution, measure_execution
@@ -57,6 +58,7 @@ __all__ = [
     "ExecutionEvent",
     "ExecutionRecord",
     "ExpressCopy",
+    "ExpressLogging",
     "LambdaAttempt",
     "LambdaCost",
     "LambdaInvocation",
@@ -76,6 +78,7 @@ __all__ = [
     "cost_controls",
     "count_transitions",
     "express_copy",
+    "express_logging",
     "invoke_cost",
     "lambda_cost",
     "measure_app",
