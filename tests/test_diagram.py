@@ -134,6 +134,10 @@ Resources:
 def test_in_a_notebook_it_shows_as_svg() -> None:
     bundle = ArchitectureDiagram.for_app("images")._repr_mimebundle_()
     assert bundle["image/svg+xml"].startswith("<svg")
+    # Inline in HTML, so hovering an arrow shows its IAM permission in JupyterLab too, inside
+    # an element JupyterLab's maths renderer leaves alone.
+    outer = bundle["text/html"].split(">", 1)[0]
+    assert "mathjax_ignore" in outer and bundle["image/svg+xml"] in bundle["text/html"]
     assert re.match(
         r"<ArchitectureDiagram 'images: architecture': 15 services", bundle["text/plain"]
     )

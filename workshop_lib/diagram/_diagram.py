@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ..display import protected
 from ..errors import WorkshopError
 from ._model import Architecture, load, read_architecture
 from ._svg import render
@@ -49,11 +50,14 @@ class ArchitectureDiagram:
         target.write_text(self.to_svg(), encoding="utf-8")
         return target
 
+    @protected
     def _repr_mimebundle_(
         self, include: Any = None, exclude: Any = None, **_: Any
     ) -> dict[str, str]:
-        # SVG, like the state-machine graphs: shown by JupyterLab, VS Code, GitHub, nbconvert.
-        return {"image/svg+xml": self.to_svg(), "text/plain": repr(self)}
+        # JupyterLab shows image/svg+xml as an <img>, where hovering shows nothing; the same
+        # SVG inline in HTML keeps the arrows' IAM tooltips. The SVG stays for other viewers.
+        svg = self.to_svg()
+        return {"text/html": svg, "image/svg+xml": svg, "text/plain": repr(self)}
 
     def __repr__(self) -> str:
         arch = self.architecture
