@@ -8,6 +8,7 @@ create and update, a failing resource with its rollback, and teardown verificati
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import uuid
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 from test_clients import _LoopbackGuard
 from test_packaging import make_wheel
+from test_real_account_gate import aws_environment
 
 from workshop_lib import clients
 from workshop_lib.cleanup import cleanup, find_all
@@ -27,15 +29,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 @pytest.fixture
 def aws_mode(local_cloud, monkeypatch, tmp_path):
-    for name, value in {
-        "WORKSHOP_MODE": "aws",
-        "AWS_REGION": "us-east-1",
-        "AWS_ENDPOINT_URL": local_cloud.endpoint_url,
-        "AWS_ACCESS_KEY_ID": "AKIAEXAMPLEAWSMODE01",
-        "AWS_SECRET_ACCESS_KEY": "not-a-real-secret-but-looks-like-one",
-        "AWS_CONFIG_FILE": str(tmp_path / "no-config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-credentials"),
-    }.items():
+    # The local cloud answers only its owner's key pair: aws mode gets it as its "account" keys.
+    for name, value in aws_environment(local_cloud.endpoint_url, tmp_path).items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     guard = _LoopbackGuard()
@@ -51,7 +46,8 @@ def test_the_guard_requires_an_explicit_yes(aws_mode):
         confirm_real_account(False, actions=["deploy Santa's list"], estimate_usd=0.01)
     text = str(error.value)
     assert "123456789012" in text and "us-east-1" in text and "deploy Santa's list" in text
-    assert "not-a-real-secret" not in text and "AKIAEXAMPLE" not in text
+    assert os.environ["AWS_SECRET_ACCESS_KEY"] not in text
+    assert os.environ["AWS_ACCESS_KEY_ID"] not in text
     assert confirm_real_account(True, actions=["x"]).confirmed
     assert confirm_real_account("123456789012").confirmed
     with pytest.raises(ConfirmationRequired):

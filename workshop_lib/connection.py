@@ -17,6 +17,8 @@ class Connection:
 
     target: clients.Target
     account_id: str
+    learner: str = ""
+    """aws mode: the prefix of every name this learner creates (shared class accounts)."""
 
     @property
     def mode(self) -> str:
@@ -43,6 +45,12 @@ class Connection:
                 "Calls go to AWS and can cost money. Resources are tagged "
                 f"<code>{C.TAG_KEY}={C.TAG_VALUE}</code> so cleanup can find them."
             )
+            if self.learner:
+                detail += (
+                    f" Your names start with <code>workshop-{html.escape(self.learner)}-</code>"
+                    f" and carry <code>{C.OWNER_TAG_KEY}={html.escape(self.learner)}</code>:"
+                    " classmates in the same account neither see nor delete them."
+                )
         return (
             f"<div style='border-left:4px solid {colour};padding:4px 10px'>"
             f"<b style='color:{colour}'>{badge}</b> · region <code>{self.target.region}</code>"
@@ -60,6 +68,10 @@ def connect(mode: str | None = None, *, port: int | None = None) -> Connection:
         account = C.OFFLINE_ACCOUNT_ID
     else:
         account = clients.client_for(target, "sts").get_caller_identity()["Account"]
+        from .learner import current
+
+        # Chosen (and remembered) now, so the first cell already says whose names these are.
+        return Connection(target=target, account_id=account, learner=current().prefix)
     return Connection(target=target, account_id=account)
 
 

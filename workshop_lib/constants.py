@@ -50,6 +50,16 @@ ENV_PROFILE = "AWS_PROFILE"
 TAG_KEY = "workshop"
 TAG_VALUE = "sfn-lambda-workbook"
 """Every resource the workbook creates carries this tag, so cleanup can find it."""
+OWNER_TAG_KEY = "workshop:owner"
+"""aws mode: whose resource it is (the learner's prefix), so cleanup touches only one's own."""
+ENV_LEARNER = "WORKSHOP_LEARNER"
+"""aws mode: the learner's name prefix (default: the IAM user name, remembered in the state
+directory). Several learners can then share one class account without touching each other's
+stacks. Offline it is not used: names stay as they are."""
+LEARNER_PREFIX_MAX = 12
+"""The longest prefix: stack-named buckets must stay within S3's 63 characters."""
+MIN_UNRESERVED_CONCURRENCY = 100
+"""AWS refuses to reserve concurrency that would leave the account less than this unreserved."""
 
 # -- Lambda runtime emulation ----------------------------------------------------------------
 LAMBDA_RUNTIME_VERSION = "python:3.12.local"

@@ -19,6 +19,7 @@ from . import clients
 from .display import protected
 from .errors import WorkshopError
 from .lambda_report import LambdaReport
+from .learner import name as learner_name
 from .packaging import zip_directory, zip_files
 
 EXECUTION_ROLE = "workshop-lambda-basic-execution"
@@ -127,8 +128,14 @@ class Invocation:
         )
 
 
-def execution_role(name: str = EXECUTION_ROLE) -> str:
+def execution_role_name() -> str:
+    """The learner's execution role: `workshop-lambda-basic-execution`, prefixed in aws mode."""
+    return learner_name(EXECUTION_ROLE)
+
+
+def execution_role(name: str | None = None) -> str:
     """A role Lambda can assume, allowed to write logs (created once, then reused)."""
+    name = name or execution_role_name()
     iam = clients.client("iam")
     try:
         return iam.get_role(RoleName=name)["Role"]["Arn"]
@@ -152,7 +159,10 @@ def deploy_function(
     """Create the function, or update its code and configuration if it exists.
 
     `code` is handler source (becomes `app.py`), a directory, or a mapping of file names.
+    In aws mode the name gets the learner's prefix (`workshop_lib.learner`): classmates sharing
+    an account each get their own function.
     """
+    name = learner_name(name)
     archive = _package(code)
     lam = clients.client("lambda")
     settings: dict[str, Any] = {
@@ -187,6 +197,7 @@ def deploy_function(
 
 def invoke(name: str, event: Any = None) -> Invocation:
     """Invoke synchronously and return the payload with this invoke's log lines."""
+    name = learner_name(name)
     response = clients.client("lambda").invoke(
         FunctionName=name, Payload=json.dumps(event if event is not None else {}), LogType="Tail"
     )
@@ -206,6 +217,7 @@ def invoke(name: str, event: Any = None) -> Invocation:
 
 
 def delete_function(name: str) -> bool:
+    name = learner_name(name)
     lam = clients.client("lambda")
     try:
         lam.delete_function(FunctionName=name)

@@ -18,7 +18,20 @@ from .errors import WorkshopError
 
 
 class ConfirmationRequired(WorkshopError):
-    """aws mode, and the learner has not confirmed yet."""
+    """aws mode, and the learner has not confirmed yet. `plan` is what would have happened."""
+
+    def __init__(self, plan: Plan) -> None:
+        super().__init__(
+            f"{plan}\nThis notebook stopped here, before creating anything. To go ahead, set "
+            f"{CONFIRM_FLAG} = True in its parameters cell (the first code cell), then run it "
+            "again from the top.",
+            hint="Use a sandbox account, never production. Run `workshop cleanup` when done.",
+        )
+        self.plan = plan
+
+
+CONFIRM_FLAG = "CONFIRM_AWS"
+"""The parameters-cell variable every notebook passes to `confirm_real_account`."""
 
 
 @dataclass(frozen=True)
@@ -29,11 +42,16 @@ class Plan:
     actions: list[str] = field(default_factory=list)
     estimate_usd: float | None = None
     confirmed: bool = False
+    learner: str = ""
+    """aws mode: how this learner's names look (shared class accounts)."""
 
     def __str__(self) -> str:
         if self.mode == C.MODE_OFFLINE:
             return "Offline mode: everything stays on this computer; nothing to confirm."
-        lines = [f"Real AWS account {self.account_id}, region {self.region}.", "This will:"]
+        lines = [f"Real AWS account {self.account_id}, region {self.region}."]
+        if self.learner:
+            lines.append(self.learner)
+        lines.append("This notebook will:")
         lines += [f"  - {action}" for action in self.actions]
         if self.estimate_usd is not None:
             lines.append(f"Estimated cost: about ${self.estimate_usd:.2f} (without the free tier).")
@@ -43,7 +61,7 @@ class Plan:
     @protected
     def _repr_html_(self) -> str:
         if self.mode == C.MODE_OFFLINE:
-            return "<div>✔ Offline mode: nothing to confirm.</div>"
+            return "<div style='color:#57606a'>✔ Offline mode: nothing to confirm.</div>"
         items = "".join(f"<li>{html.escape(a)}</li>" for a in self.actions)
         cost = (
             f"<p>Estimated cost: about <b>${self.estimate_usd:.2f}</b> (without the free tier)</p>"
@@ -55,34 +73,40 @@ class Plan:
             if self.confirmed
             else "<b style='color:#b42318'>Not confirmed: nothing was created.</b>"
         )
+        learner = f"<br>{html.escape(self.learner)}" if self.learner else ""
         return (
             f"<div style='border-left:4px solid #b42318;padding:4px 10px'>"
             f"<b>Real AWS account {html.escape(self.account_id)}</b>, region "
-            f"<code>{html.escape(self.region)}</code><ul>{items}</ul>{cost}{state}</div>"
+            f"<code>{html.escape(self.region)}</code>{learner}<ul>{items}</ul>{cost}{state}</div>"
         )
 
 
 def confirm_real_account(
     confirm: bool | str = False,
     *,
+    creates: Sequence[str] = (),
+    estimate: float | None = None,
     actions: Sequence[str] = (),
     estimate_usd: float | None = None,
 ) -> Plan:
-    """Go ahead offline; in aws mode only if `confirm` is True or the account id."""
+    """The gate before a notebook creates anything: offline a one-line note; in aws mode the
+    account, region, learner prefix, what will be created and its estimated cost, and a
+    `ConfirmationRequired` stop unless `confirm` is True (or the account id).
+
+    `creates`/`estimate` and `actions`/`estimate_usd` are the same thing under two names.
+    """
+    planned = [*creates, *actions]
+    cost = estimate if estimate is not None else estimate_usd
     target = clients.resolve_target()
     if target.offline:
-        return Plan(
-            C.MODE_OFFLINE, target.region, C.OFFLINE_ACCOUNT_ID, list(actions), estimate_usd, True
-        )
+        return Plan(C.MODE_OFFLINE, target.region, C.OFFLINE_ACCOUNT_ID, planned, cost, True)
     account = clients.client_for(target, "sts").get_caller_identity()["Account"]
     confirmed = confirm is True or (isinstance(confirm, str) and confirm.strip() == account)
-    plan = Plan(target.mode, target.region, account, list(actions), estimate_usd, confirmed)
+    from .learner import current
+
+    plan = Plan(target.mode, target.region, account, planned, cost, confirmed, str(current()))
     if not confirmed:
-        raise ConfirmationRequired(
-            str(plan),
-            hint="If that is what you want, set CONFIRM_AWS = True (or the account id) in this "
-            "notebook's parameters cell and run it again. Run `workshop cleanup` when done.",
-        )
+        raise ConfirmationRequired(plan)
     return plan
 
 
@@ -94,8 +118,12 @@ def estimate_usd(
     memory_mb: int = 256,
     duration_ms: float = 500,
     requests_per_execution: int = 10,
+    instance_hours: dict[str, float] | None = None,
 ) -> float:
-    """A deliberately generous estimate for a notebook's run, from the price data."""
+    """A deliberately generous estimate for a notebook's run, from the price data.
+
+    `instance_hours` prices EC2 instances On-Demand, by type: {"m5.large": 2.0}.
+    """
     from .costs import lambda_cost, stepfunctions_cost
     from .pricing import load_prices
 
@@ -107,4 +135,6 @@ def estimate_usd(
     ).total_cost
     # Every request priced as the dearer S3 class: an estimate should err on the high side.
     total += executions * requests_per_execution * prices.s3.tier1_request
+    for instance_type, hours in (instance_hours or {}).items():
+        total += hours * prices.price(f"ec2.on_demand.{instance_type}").value
     return float(total)

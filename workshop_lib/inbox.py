@@ -27,6 +27,7 @@ from typing import Any
 from . import clients
 from .display import protected
 from .errors import WorkshopError
+from .learner import name as learner_name
 
 __all__ = ["Inbox", "InboxError", "Message", "Messages"]
 
@@ -280,8 +281,9 @@ class Inbox:
 def _queue_name(topic_arn: str) -> str:
     topic = _NOT_ALLOWED_IN_QUEUE_NAMES.sub("-", topic_arn.rsplit(":", 1)[-1]).strip("-")
     suffix = uuid.uuid4().hex[:8]
-    room = _MAX_QUEUE_NAME - len("inbox--") - len(suffix)
-    return f"inbox-{topic[:room]}-{suffix}"
+    start = learner_name("inbox-")  # in aws mode with the learner's prefix (shared accounts)
+    room = _MAX_QUEUE_NAME - len(start) - len("-") - len(suffix)
+    return f"{start}{topic[:room]}-{suffix}"
 
 
 def _queue_policy(queue_arn: str, topic_arn: str) -> dict[str, Any]:

@@ -34,6 +34,7 @@ import boto3
 from . import clients
 from .display import protected
 from .errors import WorkshopError
+from .learner import name as learner_name
 
 __all__ = [
     "ASL",
@@ -125,7 +126,8 @@ def make_bucket(purpose: str, *, versioned: bool = True) -> str:
 
     Bucket names are global across all AWS accounts, hence the random part.
     """
-    name = f"santa-{purpose}-{uuid.uuid4().hex[:10]}".lower()
+    # In aws mode with the learner's prefix, so a shared account's cleanup knows whose it is.
+    name = learner_name(f"santa-{purpose}-{uuid.uuid4().hex[:10]}".lower())
     s3 = clients.client("s3")
     region = s3.meta.region_name
     location = {} if region == "us-east-1" else {"LocationConstraint": region}

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from .. import clients
 from ..deploy import destroy_stack, empty_bucket
 from ..display import protected
+from ..learner import current
 from . import _resources
 from ._resources import Resource
 
@@ -21,19 +22,24 @@ class CleanupReport:
     failed: list[tuple[Resource, str]] = field(default_factory=list)
     remaining: list[Resource] = field(default_factory=list)
     unchecked: dict[str, str] = field(default_factory=dict)
+    owner: str = ""
+    """aws mode: whose resources were cleaned up (the learner's prefix); empty for all."""
 
     @property
     def clean(self) -> bool:
         return not self.remaining and not self.failed
 
     def __str__(self) -> str:
-        lines = [f"Cleanup ({self.mode} mode): deleted {len(self.deleted)} resource(s)."]
+        whose = f", learner {self.owner!r} only" if self.owner else ""
+        lines = [f"Cleanup ({self.mode} mode{whose}): deleted {len(self.deleted)} resource(s)."]
         lines += [f"  - {resource}" for resource in self.deleted]
         for resource, reason in self.failed:
             lines.append(f"  ! could not delete {resource}: {reason}")
         if self.remaining:
             lines.append("Still there afterwards (delete these by hand):")
             lines += [f"  * {resource}" for resource in self.remaining]
+        elif self.owner:
+            lines.append(f"Verified: nothing of yours ({self.owner}) is left.")
         else:
             lines.append("Verified: nothing tagged by the workbook remains.")
         for service, reason in self.unchecked.items():
@@ -57,9 +63,14 @@ class CleanupReport:
         )
 
 
-def cleanup() -> CleanupReport:
-    """Delete stacks (buckets emptied first), then every other tagged resource; verify."""
+def cleanup(*, everyone: bool = False) -> CleanupReport:
+    """Delete stacks (buckets emptied first), then every other tagged resource; verify.
+
+    In aws mode only the caller's own resources (a shared class account holds classmates'
+    too); `everyone=True` cleans up every learner's, for the instructor at the end of a class.
+    """
     mode = clients.resolve_mode()
+    owner = "" if everyone else current().prefix
     deleted: list[Resource] = []
     failed: list[tuple[Resource, str]] = []
 
@@ -73,10 +84,10 @@ def cleanup() -> CleanupReport:
                     failed.append((resource, str(error).splitlines()[0][:300]))
 
     # Stacks first: they delete most of what they own, then look again for the rest.
-    remove([r for r in _resources.find_all().resources if r.kind == "stack"])
-    remove(_resources.find_all().resources)
-    after = _resources.find_all()
-    return CleanupReport(mode, deleted, failed, after.resources, after.unchecked)
+    remove([r for r in _resources.find_all(everyone=everyone).resources if r.kind == "stack"])
+    remove(_resources.find_all(everyone=everyone).resources)
+    after = _resources.find_all(everyone=everyone)
+    return CleanupReport(mode, deleted, failed, after.resources, after.unchecked, owner)
 
 
 def _already_gone(error: Exception) -> bool:

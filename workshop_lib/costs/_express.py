@@ -26,6 +26,7 @@ from botocore.exceptions import ClientError
 from .. import clients
 from .. import constants as C
 from ..display import protected
+from ..learner import name as learner_name
 from ._errors import CostInputError
 
 _TRUST = {
@@ -110,7 +111,9 @@ def express_copy(
             f"There is no state machine {state_machine_arn!r} here.",
             hint="Deploy the app first, then copy its StateMachineArn output.",
         ) from None
-    copy_name = (name or f"{source['name']}-express")[:80]
+    # In aws mode with the learner's prefix (shared class accounts): CloudFormation names a
+    # state machine after its logical id, not the stack, so the source's name may lack it.
+    copy_name = learner_name(name or f"{source['name']}-express")[:80]
     group = f"/aws/vendedlogs/states/{copy_name}"
     group_arn = _log_group_arn(group)
     role_name = f"{copy_name}-role"[:64]

@@ -29,7 +29,11 @@ class App:
 
     @property
     def stack_name(self) -> str:
-        return f"workshop-{self.name}"
+        """`workshop-santa`; in aws mode with the learner's prefix, `workshop-alice-santa`, so
+        classmates sharing an account each deploy their own stack."""
+        from ..learner import name
+
+        return name(f"workshop-{self.name}")
 
 
 def resolve_app(name: str) -> App:

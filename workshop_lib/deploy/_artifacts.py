@@ -8,11 +8,15 @@ from .. import clients
 
 
 def artifacts_bucket() -> str:
-    """`workshop-artifacts-<account>-<region>`, created on first use (bucket names are global)."""
+    """`workshop-artifacts-<account>-<region>` (in aws mode with the learner's prefix, so one
+    learner's cleanup never empties a classmate's), created on first use (bucket names are
+    global)."""
+    from ..learner import name as learner_name
+
     s3 = clients.client("s3")
     region = s3.meta.region_name
     account = clients.client("sts").get_caller_identity()["Account"]
-    name = f"workshop-artifacts-{account}-{region}"
+    name = learner_name(f"workshop-artifacts-{account}-{region}")
     try:
         s3.head_bucket(Bucket=name)
     except s3.exceptions.ClientError:

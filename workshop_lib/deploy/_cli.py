@@ -73,18 +73,19 @@ def _deploy(args: argparse.Namespace) -> int:
 
     if clients.resolve_mode() == C.MODE_AWS and not args.yes:
         from ..guard import ConfirmationRequired, confirm_real_account
+        from ._apps import resolve_app
 
         actions = [
-            f"create or update the CloudFormation stack of {args.app!r}",
+            f"create or update the CloudFormation stack {resolve_app(args.app).stack_name}",
             "upload its code to the workshop artifacts bucket",
         ]
         try:
-            confirm_real_account(False, actions=actions)
-        except ConfirmationRequired as plan:
-            print(str(plan).replace("NOT confirmed: nothing was created.", ""))
-            account = str(plan).split("account ", 1)[1].split(",", 1)[0]
+            confirm_real_account(False, creates=actions)
+        except ConfirmationRequired as stop:
+            print(str(stop.plan).replace("NOT confirmed: nothing was created.", ""))
+            account = stop.plan.account_id
             answer = input(f"Type the account id ({account}) to deploy there: ").strip()
-            confirm_real_account(answer, actions=actions)
+            confirm_real_account(answer, creates=actions)
 
     parameters = dict(item.split("=", 1) for item in args.parameter)
     stack = deploy(args.app, parameters=parameters or None)

@@ -12,6 +12,7 @@ from .. import clients
 from .. import constants as C
 from ..display import protected
 from ..errors import DeployError
+from ..learner import current
 
 _DONE = {
     "CREATE_COMPLETE",
@@ -111,7 +112,8 @@ def create_or_update(name: str, template: dict[str, Any], *, timeout: float | No
     arguments: dict[str, Any] = {
         "StackName": name,
         "Capabilities": CAPABILITIES,
-        "Tags": [{"Key": C.TAG_KEY, "Value": C.TAG_VALUE}],
+        # CloudFormation copies stack tags onto what it creates: the owner goes along.
+        "Tags": [{"Key": key, "Value": value} for key, value in current().tags().items()],
     }
     arguments.update(_template_argument(name, body))
     started = time.time()

@@ -20,6 +20,7 @@ from ._controls import scaling_controls
 from ._errors import ScalingInputError
 from ._fan_out import THROTTLE_ERROR, FanOutRun, delete_fan_out, fan_out_definition, run_fan_out
 from ._fleet import ON_DEMAND, SPOT, InstanceLife
+from ._preflight import ConcurrencyCheck, PreflightError, check_reserved_concurrency, group_subnets
 from ._queue import FifoQueue
 from ._retry import RetryPolicy
 from ._scaling_group import GroupSettings, delete_scaling_group
@@ -31,6 +32,7 @@ __all__ = [
     "ON_DEMAND",
     "SPOT",
     "THROTTLE_ERROR",
+    "ConcurrencyCheck",
     "ConcurrencyTimeline",
     "FanOutRun",
     "FifoCheck",
@@ -38,16 +40,19 @@ __all__ = [
     "GroupSettings",
     "InstanceLife",
     "Interruption",
+    "PreflightError",
     "QueueMessage",
     "RetryPolicy",
     "ScalingInputError",
     "ScalingResult",
     "StepRecord",
     "check_fifo",
+    "check_reserved_concurrency",
     "delete_fan_out",
     "delete_scaling_group",
     "drain",
     "fan_out_definition",
+    "group_subnets",
     "lambda_concurrency",
     "run_fan_out",
     "scaling_controls",

@@ -24,6 +24,7 @@ from typing import Any
 from .. import clients
 from ..costs._display import html_block, html_table, text_table
 from ..display import protected
+from ..learner import name as learner_name
 from ._errors import ScalingInputError
 from ._retry import RetryPolicy
 
@@ -153,6 +154,11 @@ def run_fan_out(
     if not events:
         raise ScalingInputError("A fan-out needs at least one item.", hint="items=8, for example")
     lam = clients.client("lambda")
+    # In aws mode names carry the learner's prefix (shared class accounts).
+    function_name, state_machine_name = (
+        learner_name(function_name),
+        learner_name(state_machine_name),
+    )
     function = lam.get_function(FunctionName=function_name)
     function_arn = function["Configuration"]["FunctionArn"]
     reserved = (function.get("Concurrency") or {}).get("ReservedConcurrentExecutions")
@@ -197,24 +203,27 @@ def run_fan_out(
 
 def delete_fan_out(state_machine_name: str = "workshop-fan-out") -> None:
     """Remove the fan-out state machine and its role."""
+    state_machine_name = learner_name(state_machine_name)
     sfn = clients.client("stepfunctions")
     for page in sfn.get_paginator("list_state_machines").paginate():
         for machine in page["stateMachines"]:
             if machine["name"] == state_machine_name:
                 sfn.delete_state_machine(stateMachineArn=machine["stateMachineArn"])
     iam = clients.client("iam")
+    role = learner_name(_ROLE)
     with contextlib.suppress(iam.exceptions.NoSuchEntityException):
-        for name in iam.list_role_policies(RoleName=_ROLE)["PolicyNames"]:
-            iam.delete_role_policy(RoleName=_ROLE, PolicyName=name)
-        iam.delete_role(RoleName=_ROLE)
+        for name in iam.list_role_policies(RoleName=role)["PolicyNames"]:
+            iam.delete_role_policy(RoleName=role, PolicyName=name)
+        iam.delete_role(RoleName=role)
 
 
 def _role(function_arn: str) -> str:
     iam = clients.client("iam")
+    role = learner_name(_ROLE)
     try:
-        arn = iam.get_role(RoleName=_ROLE)["Role"]["Arn"]
+        arn = iam.get_role(RoleName=role)["Role"]["Arn"]
     except iam.exceptions.NoSuchEntityException:
-        arn = iam.create_role(RoleName=_ROLE, AssumeRolePolicyDocument=json.dumps(_TRUST))["Role"][
+        arn = iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(_TRUST))["Role"][
             "Arn"
         ]
     policy = {
@@ -227,7 +236,7 @@ def _role(function_arn: str) -> str:
             }
         ],
     }
-    iam.put_role_policy(RoleName=_ROLE, PolicyName="invoke", PolicyDocument=json.dumps(policy))
+    iam.put_role_policy(RoleName=role, PolicyName="invoke", PolicyDocument=json.dumps(policy))
     return arn
 
 

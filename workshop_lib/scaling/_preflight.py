@@ -1,0 +1,125 @@
+"""Pre-flight checks for notebook 08's real-account cells: each fails with what to do.
+
+- An Auto Scaling group needs subnets: the chosen ones, else the default VPC's. Many accounts
+  (and every account's deleted default VPC) have none, and AWS would then reject the group.
+- Reserving concurrency takes it from the account's pool, and AWS refuses any reservation that
+  would leave fewer than 100 unreserved executions; a new account starts with a reduced quota
+  (below the documented 1,000 default), so it may have nothing to reserve at all.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .. import clients
+from .. import constants as C
+from ..display import protected
+from ..errors import WorkshopError
+
+
+class PreflightError(WorkshopError):
+    """The account is not ready for the next cell; the message says what to do."""
+
+
+def group_subnets(chosen: str | Sequence[str] | None = None, *, count: int = 2) -> list[str]:
+    """Subnets for an Auto Scaling group: `chosen` (ids, or one comma-separated string) after
+    checking they exist, else up to `count` default subnets of the default VPC."""
+    ec2 = clients.client("ec2")
+    ids = [s.strip() for s in chosen.split(",")] if isinstance(chosen, str) else list(chosen or [])
+    ids = [s for s in ids if s]
+    if ids:
+        try:
+            found = ec2.describe_subnets(SubnetIds=ids)["Subnets"]
+        except ec2.exceptions.ClientError as error:
+            raise PreflightError(
+                f"The subnets {', '.join(ids)} are not in this account and region: "
+                f"{str(error).splitlines()[0]}",
+                hint="Copy subnet ids (subnet-...) from the VPC console of this region into "
+                "SUBNETS in the parameters cell, or leave it empty to use the default VPC.",
+            ) from None
+        return [s["SubnetId"] for s in found]
+    vpcs = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"]
+    if not vpcs:
+        raise PreflightError(
+            f"This account has no default VPC in {clients.resolve_target().region}, so the "
+            "Auto Scaling group has no subnets to start instances in.",
+            hint="Set SUBNETS in the parameters cell to one or more subnet ids of a VPC in this "
+            "region (comma-separated), or create a default VPC (`aws ec2 create-default-vpc`), "
+            "then run this cell again.",
+        )
+    subnets = ec2.describe_subnets(
+        Filters=[
+            {"Name": "vpc-id", "Values": [vpcs[0]["VpcId"]]},
+            {"Name": "default-for-az", "Values": ["true"]},
+        ]
+    )["Subnets"]
+    if not subnets:
+        raise PreflightError(
+            f"The default VPC {vpcs[0]['VpcId']} has no default subnets.",
+            hint="Set SUBNETS in the parameters cell to subnet ids of that VPC, then run "
+            "this cell again.",
+        )
+    return [s["SubnetId"] for s in sorted(subnets, key=lambda s: s["AvailabilityZone"])][:count]
+
+
+@dataclass(frozen=True)
+class ConcurrencyCheck:
+    """Whether `wanted` reserved executions fit the account's Lambda concurrency quota."""
+
+    wanted: int
+    account_limit: int | None
+    unreserved: int | None
+
+    @property
+    def offline(self) -> bool:
+        return self.account_limit is None
+
+    @property
+    def fits(self) -> bool:
+        if self.unreserved is None:
+            return True
+        return self.unreserved - self.wanted >= C.MIN_UNRESERVED_CONCURRENCY
+
+    def __str__(self) -> str:
+        if self.offline:
+            return (
+                f"Offline: the local cloud has no account quota; reserving {self.wanted} is fine."
+            )
+        verdict = "fits" if self.fits else "does NOT fit"
+        return (
+            f"Lambda concurrency: account quota {self.account_limit}, unreserved "
+            f"{self.unreserved}; reserving {self.wanted} {verdict} (AWS keeps at least "
+            f"{C.MIN_UNRESERVED_CONCURRENCY} unreserved)."
+        )
+
+    @protected
+    def _repr_html_(self) -> str:
+        colour = "#1a7f37" if self.fits else "#b42318"
+        return f"<div style='color:{colour}'>{html.escape(str(self))}</div>"
+
+
+def check_reserved_concurrency(wanted: int) -> ConcurrencyCheck:
+    """Before `put_function_concurrency`: does the account's quota allow reserving `wanted`?
+
+    Raises `PreflightError`, saying why and what to do, when it does not.
+    """
+    if clients.resolve_target().offline:
+        return ConcurrencyCheck(wanted, None, None)
+    settings = clients.client("lambda").get_account_settings()["AccountLimit"]
+    check = ConcurrencyCheck(
+        wanted,
+        int(settings["ConcurrentExecutions"]),
+        int(settings["UnreservedConcurrentExecutions"]),
+    )
+    if not check.fits:
+        room = max(0, check.unreserved - C.MIN_UNRESERVED_CONCURRENCY)  # type: ignore[operator]
+        raise PreflightError(
+            f"{check}\nThis account can reserve at most {room} more. New accounts start with a "
+            "reduced quota, below the documented default of 1,000, that AWS raises over time.",
+            hint="Ask for more in the Service Quotas console (AWS Lambda, 'Concurrent "
+            "executions'). Until then, skip this section in aws mode: it runs the same "
+            "offline.",
+        )
+    return check
