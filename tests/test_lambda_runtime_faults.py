@@ -109,7 +109,9 @@ def test_a_crash_during_init_says_so(runtime, sink):
     spec = make_spec({"app.py": "import os\nos._exit(2)\n"})
     outcome, body = invoke(runtime, spec, {})
     assert outcome.error_type == body["errorType"] == "Runtime.ExitError"
-    assert body["errorMessage"] == "Runtime exited with error: exit status 2"
+    assert body["errorMessage"] == (
+        f"RequestId: {outcome.request_id} Error: Runtime exited with error: exit status 2"
+    )
     assert any(
         m.startswith("INIT_REPORT") and m.endswith("Status: error\tError Type: Runtime.ExitError")
         for m in sink.messages()

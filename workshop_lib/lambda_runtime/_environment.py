@@ -169,11 +169,17 @@ class ExecutionEnvironment:
         self._init_reported = True
 
         if self.init_error is not None:
+            error = self.init_error
+            if error["errorType"] == "Runtime.ExitError":  # AWS names the invoke it failed
+                error = {
+                    **error,
+                    "errorMessage": f"RequestId: {request_id} Error: " + error["errorMessage"],
+                }
             return self._finish(
                 request_id,
                 lines,
-                _json(self.init_error),
-                self.init_error["errorType"],
+                _json(error),
+                error["errorType"],
                 duration_ms=0.0,
                 init_ms=init_ms,
                 status="error",

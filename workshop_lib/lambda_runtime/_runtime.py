@@ -14,6 +14,7 @@ TooManyRequestsException, which the workflows' Retry policies retry.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shutil
 import sys
@@ -27,12 +28,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import constants as C
+from . import _zygote
 from ._codestore import CodeStore
 from ._environment import ExecutionEnvironment, Outcome
 from ._orphans import ProcessRecords, reap_orphans
 from ._process import ForkedWorker, FreshWorker, WorkerProcess
 from ._spec import FunctionSpec, LogSink
 from ._zygote import Zygote, ZygoteGone, supported
+
+_ZYGOTE_RESTARTS = 5
 
 
 class ThrottledError(Exception):
@@ -86,6 +90,7 @@ class LambdaRuntime:
         self._records = ProcessRecords(state_dir)
         self._zygote_lock = threading.Lock()
         self._zygote: Zygote | None = None
+        self._zygote_deaths = 0
         self._use_zygote = use_zygote and supported()
         if self._use_zygote:
             self._start_zygote()
@@ -308,13 +313,22 @@ class LambdaRuntime:
                 return None
             if self._zygote is not None and self._zygote.alive:
                 return self._zygote
-            if self._zygote is not None and self._zygote.pid is not None:
-                self._records.remove(self._zygote.pid)
-            from ._zygote import __file__ as zygote_file
-
+            if self._zygote is not None:
+                if self._zygote.pid is not None:
+                    self._records.remove(self._zygote.pid)
+                self._zygote_deaths += 1
+                if self._zygote_deaths > _ZYGOTE_RESTARTS:
+                    # Something kills it again and again: fresh processes from now on.
+                    logging.getLogger(__name__).warning(
+                        "the Lambda zygote died %d times; starting workers directly",
+                        self._zygote_deaths,
+                    )
+                    self._use_zygote = False
+                    self._zygote = None
+                    return None
             try:
                 self._zygote = Zygote(
-                    [sys.executable, "-I", "-B", zygote_file],
+                    [sys.executable, "-I", "-B", _zygote.__file__],
                     {"PATH": os.environ.get("PATH", os.defpath), "LANG": "en_US.UTF-8"},
                 )
             except (ZygoteGone, OSError):
