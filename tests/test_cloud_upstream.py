@@ -357,3 +357,28 @@ def test_gap_16_the_parsers_query_language_scopes_are_shared_by_every_parse():
     # A class-level list: a definition that fails inside a JSONata scope poisons later parses.
     assert isinstance(vars(Preprocessor).get("_query_language_per_scope"), list)
     assert "__init__" not in vars(Preprocessor)
+
+
+def test_gap_17_distributed_map_lacks_batcher_thresholds_and_result_files():
+    from moto.stepfunctions.parser.asl.antlr.runtime.ASLLexer import ASLLexer
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.item_reader.reader_config.input_type import (  # noqa: E501
+        InputTypeValue,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.itemprocessor import (  # noqa: E501
+        distributed_item_processor_worker as worker,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer.resource_eval import (  # noqa: E501
+        resource_eval_s3,
+    )
+    from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
+
+    assert not any("BATCHER" in name.upper() for name in ASLLexer.symbolicNames)
+    assert "JSONL" not in {member.value for member in InputTypeValue}
+    assert "float(ctx.NUMBER().getText())" in inspect.getsource(
+        Preprocessor.visitTolerated_failure_percentage_number
+    )
+    # Failed children are counted but never compared with a tolerated threshold.
+    assert "ExceedToleratedFailureThreshold" not in inspect.getsource(worker)
+    assert '"SUCCEEDED": []' in inspect.getsource(
+        resource_eval_s3.ResourceEvalS3._handle_put_object
+    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import _sfn_callbacks, _sfn_integrations, _sfn_redrive
+from . import _sfn_callbacks, _sfn_distributed_map, _sfn_integrations, _sfn_redrive
 
 
 def install(settings: Any) -> None:
@@ -17,3 +17,4 @@ def install(settings: Any) -> None:
     _sfn_integrations.install()
     _sfn_callbacks.install(settings)
     _sfn_redrive.install()
+    _sfn_distributed_map.install()  # after redrive: it answers for child executions first
