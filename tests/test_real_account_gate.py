@@ -15,11 +15,13 @@ import pytest
 
 from workshop_lib import clients
 from workshop_lib import constants as C
+from workshop_lib.course._editions import LEARNER_DIR
 from workshop_lib.guard import ConfirmationRequired, confirm_real_account, estimate_usd
 from workshop_lib.notebooks import discover, run_notebook
 from workshop_lib.pricing import load_prices
 
-NOTEBOOKS = discover()
+NOTEBOOKS = discover() + discover(LEARNER_DIR)
+IDS = [p.stem for p in discover()] + [f"learner-{p.stem}" for p in discover(LEARNER_DIR)]
 
 
 def aws_environment(endpoint_url: str, tmp_path: Path) -> dict[str, str]:
@@ -77,7 +79,7 @@ def everything_in_the_cloud() -> set[tuple[str, str]]:
 
 
 @pytest.mark.notebook
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_every_notebook_stops_at_its_gate_before_creating_anything(path, local_cloud, tmp_path):
     before = everything_in_the_cloud()
     result = run_notebook(

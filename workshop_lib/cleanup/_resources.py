@@ -81,7 +81,8 @@ def buckets(who: Learner) -> Iterator[Resource]:
             tags = s3.get_bucket_tagging(Bucket=name)["TagSet"]
         except s3.exceptions.ClientError:
             tags = []
-        if (_tagged(tags) or name.startswith(who.name("workshop-artifacts-"))) and who.owns(name, tags):
+        artifacts = name.startswith(who.name("workshop-artifacts-"))
+        if (_tagged(tags) or artifacts) and who.owns(name, tags):
             yield Resource("bucket", name)
 
 
