@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import re
 import signal
@@ -147,3 +148,38 @@ def test_the_cli_says_what_is_wrong(served_room: dict[str, str], tmp_path: Path)
     port = served_room["url"].rsplit(":", 1)[1]
     taken = _workshop(tmp_path / "other", "room", "serve", "--port", port)
     assert taken.returncode == 1 and "already in use" in taken.stderr
+
+
+def test_a_learner_in_a_notebook(served_room: dict[str, str], tmp_path: Path) -> None:
+    import nbformat
+    from nbclient import NotebookClient
+
+    exercise = all_exercises()[NOTEBOOK][0]
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_code_cell(
+            "from workshop_lib import room\n"
+            f"room.join({served_room['url']!r}, token={served_room['token']!r}, name='Nora')"
+        ),
+        nbformat.v4.new_code_cell(
+            _CHECK.format(notebook=NOTEBOOK).replace("sys.argv[1:]", '["wrong"]')
+        ),
+        nbformat.v4.new_code_cell("room.wait_until_sent(10)"),
+    ]
+    saved = {key: os.environ.get(key) for key in (C.ENV_STATE_DIR, "WORKSHOP_PROGRESS_FILE")}
+    os.environ.update(_environment(tmp_path / "nora"))  # the kernel inherits it
+    try:
+        NotebookClient(notebook, timeout=60, kernel_name="python3").execute()
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    joined = notebook.cells[0].outputs[0]["data"]
+    assert "mathjax_ignore" in joined["text/html"] and "as Nora" in joined["text/plain"]
+    assert served_room["token"] not in json.dumps(notebook.cells[0].outputs)
+    csv_url = served_room["dashboard"].replace("/?token=", "/room.csv?token=")
+    rows = {row["learner"]: row for row in csv.DictReader(io.StringIO(_read(csv_url)))}
+    phrase = exercise.known_wrong[0][1]
+    assert rows["Nora"][f"{NOTEBOOK}/{exercise.key}"] == f"incorrect: {phrase}"

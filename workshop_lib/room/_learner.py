@@ -52,7 +52,7 @@ def send_timeout() -> float:
         return C.DEFAULT_ROOM_SEND_TIMEOUT_SECONDS
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)  # the token stays out of notebook outputs
 class Membership:
     """The room you joined (shown in a notebook as one line)."""
 
@@ -71,6 +71,9 @@ class Membership:
     @protected
     def _repr_html_(self) -> str:
         return f"<div>✔ {html.escape(str(self))}</div>"
+
+    def __repr__(self) -> str:
+        return str(self)
 
 
 def membership() -> Membership | None:
