@@ -36,6 +36,9 @@ gap against plain moto, so it fails (and tells us to drop a patch) when upstream
     (`_conformance.py` and the modules it names).
 17. Redrive, callbacks (task tokens), Distributed Map and direct service integrations as AWS
     runs them (`_orchestration.py` and the modules it names).
+18. What `sam deploy` needs from CloudFormation: the SAM transform on the server, change sets
+    that give stacks their outputs or roll back, templates and definitions in S3, REST APIs
+    from an OpenAPI body (`_sam_deploys.py`).
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ from ..lambda_runtime import CodeSource, FunctionSpec, LambdaRuntime, ThrottledE
 from ._after_import import after_import
 from ._conformance import install as _current_step_functions
 from ._orchestration import install as _orchestration_patterns
+from ._sam_deploys import install as _sam_deploys
 
 _SANDBOX_ERRORS = frozenset({"Sandbox.Timedout", "Runtime.OutOfMemory", "Runtime.ExitError"})
 
@@ -78,6 +82,7 @@ def apply(runtime: LambdaRuntime, settings: Settings, port: int) -> None:
     after_import("moto.stepfunctions.models", _state_machines_from_cloudformation)
     after_import("moto.stepfunctions.responses", _start_sync_execution)
     after_import("moto.cloudformation.models", _roll_back_failed_stacks)
+    after_import("moto.cloudformation.models", _sam_deploys)
     after_import("moto.stepfunctions.parser.models", _current_step_functions)
     after_import("moto.stepfunctions.parser.models", lambda: _orchestration_patterns(settings))
     for patch in (
