@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PORT ?=
 
-.PHONY: setup test workshop lab bench lint format clean
+.PHONY: setup test workshop lab bench lint format clean sam
 
 setup: $(STAMP)
 
@@ -16,6 +16,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)
+
+# The SAM CLI, optional (about 340 MB): in its own venv, because it pins its own boto3.
+SAM_VENV := .venv-sam
+sam: $(SAM_VENV)/bin/sam
+
+$(SAM_VENV)/bin/sam:
+	@test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install --quiet --disable-pip-version-check 'aws-sam-cli>=1.170,<2'
 
 test: setup
 	$(BIN)/python -m pytest
