@@ -1,4 +1,5 @@
-"""How data moved through one Task state: InputPath, ResultPath and OutputPath, box by box.
+"""How data moved through one Task state: InputPath, ResultPath and OutputPath, box by box
+(or, in a JSONata state, Arguments, the result, Assign and Output).
 
     from workshop_lib.dataflow import data_flow
     data_flow(execution.step("TransformData"))
@@ -94,6 +95,8 @@ class DataFlow:
 def data_flow(step: _Step) -> DataFlow:
     """The stages of one Task step, from an `Execution.step(...)` of workshop_lib.executions."""
     definition = step.state_definition or {}
+    if _is_jsonata(definition):
+        return _jsonata_flow(step, definition)
     input_path = definition.get("InputPath", "$")
     result_path = definition.get("ResultPath", "$")
     output_path = definition.get("OutputPath", "$")
@@ -126,6 +129,69 @@ def data_flow(step: _Step) -> DataFlow:
         FlowBox(
             "State output",
             _path_rule("OutputPath", output_path, "everything"),
+            step.output,
+            step.output is not None,
+        )
+    )
+    return DataFlow(step.name, boxes)
+
+
+_JSONATA_FIELDS = ("Arguments", "Output", "Assign")
+
+
+def _is_jsonata(definition: Any) -> bool:
+    """A JSONata state: it says so, or carries JSONata's fields and none of JSONPath's."""
+    if not isinstance(definition, dict):
+        return False
+    if "QueryLanguage" in definition:
+        return definition["QueryLanguage"] == "JSONata"
+    jsonpath = ("InputPath", "Parameters", "ResultSelector", "ResultPath", "OutputPath")
+    return any(k in definition for k in ("Arguments", "Output")) and not any(
+        k in definition for k in jsonpath
+    )
+
+
+def _expression(value: Any, default: str) -> str:
+    """A field as one line: its JSONata expression, or its template, or what AWS does without it."""
+    if value is None:
+        return default
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _jsonata_flow(step: _Step, definition: dict[str, Any]) -> DataFlow:
+    """A JSONata Task: Arguments build what the function receives, Output what the state hands on
+    ($states.input is the state's input, $states.result the function's result)."""
+    result, error = _task_outcome(step.events or [])
+    boxes = [FlowBox("State input", "$states.input", step.input)]
+    sent = step.parameters
+    boxes.append(
+        FlowBox(
+            "The function received",
+            "Arguments: " + _expression(definition.get("Arguments"), "the whole input"),
+            sent,
+            sent is not None,
+        )
+    )
+    if result is _MISSING:
+        boxes.append(
+            FlowBox("The function failed", "$states.errorOutput", error, error is not None)
+        )
+        return DataFlow(step.name, boxes)
+    boxes.append(FlowBox("The function returned", "$states.result", result))
+    if definition.get("Assign"):
+        boxes.append(
+            FlowBox(
+                "Variables assigned",
+                "Assign: " + _expression(definition["Assign"], ""),
+                getattr(step, "assigned_variables", None),
+                getattr(step, "assigned_variables", None) is not None,
+            )
+        )
+    boxes.append(
+        FlowBox(
+            "State output",
+            "Output: " + _expression(definition.get("Output"), "the result ($states.result)"),
             step.output,
             step.output is not None,
         )

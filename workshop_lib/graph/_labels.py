@@ -159,11 +159,11 @@ def task_caption(resource: Any) -> str | None:
 def wait_caption(state: Mapping[str, Any]) -> str | None:
     """How long a Wait state waits."""
     if "Seconds" in state:
-        return f"{state['Seconds']} s"
+        return f"{_strip_jsonata(str(state['Seconds']))} s"  # a number, or a JSONata expression
     if "SecondsPath" in state:
         return str(state["SecondsPath"])
     if "Timestamp" in state:
-        return f"until {state['Timestamp']}"
+        return f"until {_strip_jsonata(str(state['Timestamp']))}"
     if "TimestampPath" in state:
         return f"until {state['TimestampPath']}"
     return None
@@ -178,7 +178,8 @@ def map_caption(state: Mapping[str, Any]) -> str:
         parts.append("distributed")
     if "MaxConcurrency" in state:
         limit = state["MaxConcurrency"]
-        parts.append("max concurrency: no limit" if limit == 0 else f"max concurrency {limit}")
+        shown = _strip_jsonata(limit) if isinstance(limit, str) else limit
+        parts.append("max concurrency: no limit" if limit == 0 else f"max concurrency {shown}")
     elif "MaxConcurrencyPath" in state:
         parts.append(f"max concurrency {state['MaxConcurrencyPath']}")
     items = state.get("ItemsPath") or state.get("Items")
