@@ -135,6 +135,9 @@ def test_the_prefix_is_the_iam_user_remembered_once(shared_account, monkeypatch,
     # Remembered: a later identity does not rename what this learner already created.
     (tmp_path / "state" / "learner-prefix").write_text("carol\n")
     assert learner.current().prefix == "carol"
+    # The first cell of every notebook says so.
+    connection = wl.connect()
+    assert connection.learner == "carol" and "workshop-carol-" in connection._repr_html_()
     # The environment variable wins over the file.
     monkeypatch.setenv(C.ENV_LEARNER, "Dave.O'Neill")
     assert learner.current().name("workshop-santa") == "workshop-daveoneill-santa"
