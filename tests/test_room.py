@@ -136,6 +136,7 @@ def test_learners_check_results_reach_the_dashboard(
     assert "class='room mathjax_ignore'" in page
     assert "Ada" in page and "Grace" in page and phrase.replace("'", "&#x27;") in page
     assert "<script" not in page and "src=" not in page  # self-contained, nothing fetched
+    assert "correct, 2 attempts" in page  # each cell says what it shows, not only a symbol
     assert f"http-equiv='refresh' content='{C.ROOM_REFRESH_SECONDS}'" in page
 
     status, text = _get(f"{open_room.url}/room.csv?token={open_room.instructor_token}")
@@ -351,7 +352,7 @@ def test_a_name_cannot_become_a_spreadsheet_formula(open_room: room.RoomServer) 
 def test_the_room_shows_itself_in_a_notebook(open_room: room.RoomServer) -> None:
     html = open_room._repr_html_()
     assert "mathjax_ignore" in html.split(">", 1)[0]
-    assert "Nobody has joined yet" in html
+    assert "Nobody has joined yet" in html and "<style>" in html  # styled in a notebook too
 
 
 def test_garbage_and_oversized_requests_never_stop_the_room(open_room: room.RoomServer) -> None:

@@ -24,6 +24,7 @@ _STYLE = """
 .room tr.left td{opacity:.5}
 .room .muted{color:#5f6b7a;font-size:12px}
 .room .stuck-list li{color:#a33d00}
+.room .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
 """
 
 
@@ -33,7 +34,7 @@ def render(data: dict[str, Any], *, token: str | None, refresh: int | None) -> s
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
         "<title>Workshop room</title>"
         + (f"<meta http-equiv='refresh' content='{int(refresh)}'>" if refresh else "")
-        + f"<style>{_STYLE}</style></head><body>"
+        + "</head><body>"
     )
     return head + fragment(data, token=token, refresh=refresh) + "</body></html>"
 
@@ -43,7 +44,7 @@ def fragment(data: dict[str, Any], *, token: str | None = None, refresh: int | N
     columns = data["columns"]
     learners = data["learners"]
     rule = data["stuck_rule"]
-    out = ["<div class='room mathjax_ignore'>"]
+    out = [f"<div class='room mathjax_ignore'><style>{_STYLE}</style>"]
     csv_link = f" · <a href='room.csv?token={quote(token)}'>Download CSV</a>" if token else ""
     again = f" · refreshes every {refresh} s" if refresh else ""
     out.append(
@@ -100,7 +101,8 @@ def _grid(columns: list[dict[str, str]], learners: list[dict[str, Any]]) -> str:
                 tip += f"; STUCK: {cell['stuck']}"
             cells.append(
                 f"<td class='{classes}' title='{escape(tip, quote=True)}'>{_MARKS[status]}"
-                f"{cell['attempts'] if status == 'incorrect' else ''}</td>"
+                f"{cell['attempts'] if status == 'incorrect' else ''}"
+                f"<span class='sr'> {escape(tip)}</span></td>"  # for screen readers and search
             )
         where = escape(row["notebook"] or "—")
         if row["catch_ups"]:
