@@ -384,3 +384,36 @@ def test_a_function_that_ships_its_own_module_gets_its_own_copy(runtime):
     }
     _, body = invoke(runtime, make_spec(files), {})
     assert body == "bundled"
+
+
+# -- through a real local cloud ------------------------------------------------------------
+
+
+def test_a_local_cloud_killed_with_kill_9_leaves_no_handler_process_behind(monkeypatch):
+    from conftest import free_port, zip_source
+
+    from workshop_lib import clients, cloud
+
+    port = free_port()
+    monkeypatch.setenv(constants.ENV_CLOUD_PORT, str(port))
+    clients.forget_clients()
+    status = cloud.start(port)
+    try:
+        lam = clients.client("lambda")
+        role = clients.client("iam").create_role(
+            RoleName=f"orphans-{port}", AssumeRolePolicyDocument="{}"
+        )["Role"]["Arn"]
+        lam.create_function(
+            FunctionName="forks-a-child",
+            Runtime="python3.12",
+            Role=role,
+            Handler="app.lambda_handler",
+            Code={"ZipFile": zip_source({"app.py": FORKS_A_CHILD})},
+        )
+        body = json.loads(lam.invoke(FunctionName="forks-a-child", Payload=b"{}")["Payload"].read())
+        assert not gone(body["child"], timeout=0.2)
+        os.kill(status.pid, signal.SIGKILL)
+        assert gone(body["child"]) and gone(body["worker"])
+    finally:
+        cloud.stop(port)
+        clients.forget_clients()
