@@ -287,6 +287,10 @@ def test_variables_scope_in_parallel_branches():
                     }
                 ],
                 "Assign": {"joined": "{% $states.result[0] %}"},
+                "Next": "After",
+            },
+            "After": {
+                "Type": "Pass",
                 "Output": {"joined": "{% $joined %}", "seen": "{% $exists($inner) %}"},
                 "End": True,
             },
@@ -323,3 +327,29 @@ def test_assign_in_a_jsonpath_machine_and_assigned_variables_in_the_history():
         "count": 3,
         "quote": 'say "hi"',
     }
+
+
+def test_output_sees_the_variables_as_they_were_when_the_state_was_entered():
+    definition = {
+        "QueryLanguage": "JSONata",
+        "StartAt": "First",
+        "States": {
+            "First": {"Type": "Pass", "Assign": {"x": 1}, "Next": "Second"},
+            "Second": {
+                "Type": "Pass",
+                "Assign": {"x": "{% $x + 1 %}", "y": "{% $x * 10 %}"},
+                "Output": {"x": "{% $x %}"},
+                "Next": "Third",
+            },
+            "Third": {"Type": "Pass", "Output": {"x": "{% $x %}", "y": "{% $y %}"}, "End": True},
+        },
+    }
+    result = run(definition)
+    outputs = [
+        json.loads(e["stateExitedEventDetails"]["output"])
+        for e in result["events"]
+        if e["type"] == "PassStateExited"
+    ]
+    # Assign and Output are evaluated side by side; every Assign reads the old $x.
+    assert outputs[1] == {"x": 1}
+    assert outputs[2] == {"x": 2, "y": 10}

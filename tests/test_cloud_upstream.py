@@ -382,3 +382,11 @@ def test_gap_17_distributed_map_lacks_batcher_thresholds_and_result_files():
     assert '"SUCCEEDED": []' in inspect.getsource(
         resource_eval_s3.ResourceEvalS3._handle_put_object
     )
+
+
+def test_gap_16_assign_is_set_before_output_is_evaluated():
+    from moto.stepfunctions.parser.asl.component.common.assign.assign_decl import AssignDecl
+
+    # moto sets the variables at once, so the same state's Output reads the new values
+    # (AWS: Assign and Output both see the values from when the state was entered).
+    assert "variable_store.set" in inspect.getsource(AssignDecl._eval_body)

@@ -25,6 +25,7 @@ _SEGMENT_ATTRIBUTE = "_workshop_field"
 def install() -> None:
     """Patch moto's interpreter (runs once moto.stepfunctions.parser.models is imported)."""
     _evaluate_jsonata_in_process()
+    _assign_when_the_state_exits()
     _track_fields()
     _assigned_variables_as_json()
     _string_literals_as_json()
@@ -145,6 +146,33 @@ def _string_literals_as_json() -> None:
         return text
 
     Preprocessor._inner_string_of = staticmethod(inner_string_of)
+
+
+_PENDING = "_workshop_pending_assign"
+
+
+def _assign_when_the_state_exits() -> None:
+    from moto.stepfunctions.parser.asl.component.common.assign import assign_decl
+    from moto.stepfunctions.parser.asl.component.state.state import CommonStateField
+
+    def assign_eval_body(self: Any, env: Any) -> None:
+        # AWS evaluates Assign and Output side by side: both see the variables as they were
+        # when the state was entered. moto set them at once, so Output read the new values.
+        declarations: dict[str, Any] = {}
+        for binding in self.declaration_bindings:
+            binding.eval(env=env)
+            declarations.update(env.stack.pop())
+        env.heap.setdefault(_PENDING, {}).update(declarations)
+
+    original_exited = CommonStateField._get_state_exited_event_details
+
+    def exited(self: Any, env: Any) -> Any:
+        for name, value in (env.heap.pop(_PENDING, None) or {}).items():
+            env.variable_store.set(variable_identifier=name, variable_value=value)
+        return original_exited(self, env)
+
+    assign_decl.AssignDecl._eval_body = assign_eval_body
+    CommonStateField._get_state_exited_event_details = exited
 
 
 def _assigned_variables_as_json() -> None:
