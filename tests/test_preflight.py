@@ -10,7 +10,12 @@ from botocore.stub import Stubber
 from test_real_account_gate import aws_environment
 
 from workshop_lib import clients
-from workshop_lib.scaling import PreflightError, check_reserved_concurrency, group_subnets
+from workshop_lib.scaling import (
+    PreflightError,
+    check_instance_quota,
+    check_reserved_concurrency,
+    group_subnets,
+)
 
 
 @pytest.fixture
@@ -111,3 +116,42 @@ def test_a_new_accounts_low_quota_stops_and_says_why(aws_mode):
 def test_offline_there_is_no_quota_to_check(local_cloud):
     check = check_reserved_concurrency(2)
     assert check.offline and check.fits
+
+
+def quota(value: float) -> dict:
+    return {
+        "Quota": {
+            "ServiceCode": "ec2",
+            "QuotaCode": "L-1216C47A",
+            "QuotaName": "Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances",
+            "Value": value,
+        }
+    }
+
+
+def test_two_servers_fit_a_quota_of_five_vcpus(aws_mode):
+    with Stubber(clients.client("service-quotas")) as stub:
+        stub.add_response("get_service_quota", quota(5.0))
+        check = check_instance_quota("m5.large", 2)
+    assert check.fits and check.vcpus_needed == 4  # m5.large has 2 vCPUs (from EC2 itself)
+
+
+def test_a_quota_too_small_for_the_group_stops_and_says_what_to_do(aws_mode):
+    with Stubber(clients.client("service-quotas")) as stub:
+        stub.add_response("get_service_quota", quota(2.0))
+        with pytest.raises(PreflightError) as error:
+            check_instance_quota("m5.large", 2)
+    text = str(error.value)
+    assert "2 x m5.large = 4 vCPUs does NOT fit" in text and "quota of 2 vCPUs" in text
+    assert "Service Quotas console" in text
+
+
+def test_an_unreadable_quota_is_reported_not_fatal(aws_mode):
+    # The local cloud has no EC2 quotas to read, like an account without the permission.
+    check = check_instance_quota("m5.large", 2)
+    assert check.fits and check.quota_vcpus is None and "could not be read" in str(check)
+
+
+def test_offline_no_instance_quota_applies(local_cloud):
+    check = check_instance_quota("m5.large", 2)
+    assert check.fits and "Offline" in str(check)

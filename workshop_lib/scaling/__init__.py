@@ -20,7 +20,14 @@ from ._controls import scaling_controls
 from ._errors import ScalingInputError
 from ._fan_out import THROTTLE_ERROR, FanOutRun, delete_fan_out, fan_out_definition, run_fan_out
 from ._fleet import ON_DEMAND, SPOT, InstanceLife
-from ._preflight import ConcurrencyCheck, PreflightError, check_reserved_concurrency, group_subnets
+from ._preflight import (
+    ConcurrencyCheck,
+    InstanceQuotaCheck,
+    PreflightError,
+    check_instance_quota,
+    check_reserved_concurrency,
+    group_subnets,
+)
 from ._queue import FifoQueue
 from ._retry import RetryPolicy
 from ._scaling_group import GroupSettings, delete_scaling_group
@@ -39,6 +46,7 @@ __all__ = [
     "FifoQueue",
     "GroupSettings",
     "InstanceLife",
+    "InstanceQuotaCheck",
     "Interruption",
     "PreflightError",
     "QueueMessage",
@@ -47,6 +55,7 @@ __all__ = [
     "ScalingResult",
     "StepRecord",
     "check_fifo",
+    "check_instance_quota",
     "check_reserved_concurrency",
     "delete_fan_out",
     "delete_scaling_group",

@@ -2,6 +2,8 @@
 
 - An Auto Scaling group needs subnets: the chosen ones, else the default VPC's. Many accounts
   (and every account's deleted default VPC) have none, and AWS would then reject the group.
+- Instances count against the account's vCPU quota for On-Demand instances, which a new
+  account may have set too low for even two small servers.
 - Reserving concurrency takes it from the account's pool, and AWS refuses any reservation that
   would leave fewer than 100 unreserved executions; a new account starts with a reduced quota
   (below the documented 1,000 default), so it may have nothing to reserve at all.
@@ -121,5 +123,76 @@ def check_reserved_concurrency(wanted: int) -> ConcurrencyCheck:
             hint="Ask for more in the Service Quotas console (AWS Lambda, 'Concurrent "
             "executions'). Until then, skip this section in aws mode: it runs the same "
             "offline.",
+        )
+    return check
+
+
+ON_DEMAND_STANDARD_QUOTA = ("ec2", "L-1216C47A")
+"""Service Quotas' code for "Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances",
+counted in vCPUs."""
+
+
+@dataclass(frozen=True)
+class InstanceQuotaCheck:
+    """Whether `count` instances of `instance_type` fit the On-Demand vCPU quota."""
+
+    instance_type: str
+    count: int
+    vcpus_needed: int | None
+    quota_vcpus: float | None
+    note: str = ""
+
+    @property
+    def fits(self) -> bool:
+        if self.quota_vcpus is None or self.vcpus_needed is None:
+            return True  # offline, or the quota could not be read: AWS itself will say
+        return self.vcpus_needed <= self.quota_vcpus
+
+    def __str__(self) -> str:
+        if self.vcpus_needed is None:
+            return "Offline: the local cloud launches no servers; no instance quota applies."
+        wanted = f"{self.count} x {self.instance_type} = {self.vcpus_needed} vCPUs"
+        if self.quota_vcpus is None:
+            return f"{wanted}; the On-Demand vCPU quota could not be read ({self.note})."
+        verdict = "fits" if self.fits else "does NOT fit"
+        return (
+            f"{wanted} {verdict} the On-Demand Standard instances quota of "
+            f"{self.quota_vcpus:g} vCPUs in this region (instances already running count too)."
+        )
+
+    @protected
+    def _repr_html_(self) -> str:
+        colour = "#1a7f37" if self.fits else "#b42318"
+        return f"<div style='color:{colour}'>{html.escape(str(self))}</div>"
+
+
+def check_instance_quota(instance_type: str, count: int) -> InstanceQuotaCheck:
+    """Before launching `count` On-Demand instances: does the account's vCPU quota allow them?
+
+    Raises `PreflightError`, saying what to do, when it clearly does not.
+    """
+    if clients.resolve_target().offline:
+        return InstanceQuotaCheck(instance_type, count, None, None)
+    described = clients.client("ec2").describe_instance_types(InstanceTypes=[instance_type])
+    vcpus = count * int(described["InstanceTypes"][0]["VCpuInfo"]["DefaultVCpus"])
+    service, code = ON_DEMAND_STANDARD_QUOTA
+    quotas = clients.client("service-quotas")
+    try:
+        value = float(
+            quotas.get_service_quota(ServiceCode=service, QuotaCode=code)["Quota"]["Value"]
+        )
+    except quotas.exceptions.ClientError as error:
+        # Reading quotas needs servicequotas:GetServiceQuota, which a class account may not
+        # grant; AWS still refuses a launch over the quota, so go on and say so.
+        reason = str(error).splitlines()[0][:160]
+        return InstanceQuotaCheck(instance_type, count, vcpus, None, reason)
+    check = InstanceQuotaCheck(instance_type, count, vcpus, value)
+    if not check.fits:
+        raise PreflightError(
+            f"{check}\nAWS refuses launches over the quota, so the group could not start "
+            "its instances.",
+            hint="Ask for more in the Service Quotas console (Amazon EC2, 'Running On-Demand "
+            "Standard (A, C, D, H, I, M, R, T, Z) instances'), or skip this section in aws mode: "
+            "it runs the same offline.",
         )
     return check
