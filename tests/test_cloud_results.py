@@ -178,6 +178,23 @@ def create(definition: dict) -> str:
             "MISSING_TRANSITION_TARGET: Missing 'Next' target: Y at "
             "/States/P/Branches[0]/States/X/Next",
         ),
+        (
+            {
+                "QueryLanguage": "JSONata",
+                "StartAt": "A",
+                "States": {"A": {"Type": "Pass", "Output": {"v": "{% a[1,2) %}"}, "End": True}},
+            },
+            "INVALID_JSONATA_EXPRESSION: Expected ], got , at /States/A/Output/v",
+        ),
+        (
+            {
+                "QueryLanguage": "JSONata",
+                "StartAt": "A",
+                "States": {"A": {"Type": "Pass", "Output": ["{% $$.Execution %}"], "End": True}},
+            },
+            "UNSUPPORTED_JSONATA_EXPRESSION: Reference to '$$' is not supported. at "
+            "/States/A/Output[0]",
+        ),
     ],
 )
 def test_create_and_update_refuse_what_aws_refuses(definition, diagnostic):

@@ -7,7 +7,9 @@ run later failed naming "None". AWS refuses such a definition with `InvalidDefin
   `Catch[].Next` that names no state of its own scope;
 * `UNREACHABLE_STATE`: a state that no transition reaches;
 * `SCHEMA_VALIDATION_FAILED`: a state with neither `Next` nor `End`, a JSONPath-only field in
-  a JSONata state (or the reverse), a JSONPath state in a JSONata machine.
+  a JSONata state (or the reverse), a JSONPath state in a JSONata machine;
+* `INVALID_JSONATA_EXPRESSION` / `UNSUPPORTED_JSONATA_EXPRESSION`: a `{% %}` expression that
+  does not parse, or that uses `$$`.
 
 Messages follow AWS's form: `Invalid State Machine Definition: 'CODE: message at /path, ...'`.
 """
@@ -89,6 +91,7 @@ def _scope(machine: dict[str, Any], where: str, language: str, found: list[str])
                 f"'JSONata' for whole state machine at {at}"
             )
         elif own == "JSONata":
+            found += _expression_problems(state, at)
             found += [
                 f"SCHEMA_VALIDATION_FAILED: The QueryLanguage is set to 'JSONata', but field "
                 f"'{field}' is only supported for the 'JSONPath' QueryLanguage at {at}"
@@ -113,6 +116,50 @@ def _scope(machine: dict[str, Any], where: str, language: str, found: list[str])
         for key in ("ItemProcessor", "Iterator"):
             if isinstance(state.get(key), dict):
                 _scope(state[key], f"{at}/{key}", language, found)
+
+
+_NESTED = ("States", "Branches", "ItemProcessor", "Iterator")
+
+
+def _expression_problems(value: Any, at: str) -> list[str]:
+    """Every `{% %}` expression of a JSONata state must parse, and may not use `$$`."""
+    from jsonata.jexception import JException
+
+    from ._jsonata import compiled
+
+    found: list[str] = []
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if key not in _NESTED:
+                found += _expression_problems(inner, f"{at}/{key}")
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            found += _expression_problems(inner, f"{at}[{index}]")
+    elif isinstance(value, str) and value.startswith("{%") and value.endswith("%}"):
+        expression = value[2:-2].strip()
+        if "$$" in _outside_strings(expression):
+            found.append(
+                f"UNSUPPORTED_JSONATA_EXPRESSION: Reference to '$$' is not supported. at {at}"
+            )
+            return found
+        try:
+            compiled(expression)
+        except JException as error:
+            found.append(f"INVALID_JSONATA_EXPRESSION: {error} at {at}")
+    return found
+
+
+def _outside_strings(expression: str) -> str:
+    """The expression without its string literals (a '$$' inside one is text)."""
+    kept, quote = [], ""
+    for char in expression:
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        else:
+            kept.append(char)
+    return "".join(kept)
 
 
 def _labelled_targets(state: dict[str, Any]) -> list[tuple[str, Any]]:
