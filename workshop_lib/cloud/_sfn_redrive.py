@@ -105,8 +105,20 @@ def _restore_variables(env: Any, variables: dict[str, Any] | None) -> None:
 
 
 def _record_and_replay_states() -> None:
+    from moto.stepfunctions.parser.asl.component.state.choice.state_choice import StateChoice
     from moto.stepfunctions.parser.asl.component.state.state import CommonStateField
-    from moto.stepfunctions.parser.asl.eval.program_state import ProgramEnded, ProgramRunning
+    from moto.stepfunctions.parser.asl.eval.program_state import ProgramEnded
+
+    # A state completed when it chose its next state; an iteration or branch stopped from
+    # outside (its Map or Parallel failed elsewhere) ends without choosing, and is run again.
+    for cls in (CommonStateField, StateChoice):
+        original_set_next = cls._set_next
+
+        def set_next(self: Any, env: Any, _original: Any = original_set_next) -> None:
+            _original(self, env)
+            env._workshop_completed = self.name
+
+        cls._set_next = set_next
 
     original = CommonStateField._eval_body
 
@@ -126,13 +138,13 @@ def _record_and_replay_states() -> None:
             else:
                 env.next_state_name = done.next_state
             return
+        env._workshop_completed = None
         original(self, env)
-        state = env.program_state()
-        if isinstance(state, (ProgramRunning, ProgramEnded)):
+        if getattr(env, "_workshop_completed", None) == self.name:
             ledger.completed[key] = _Completed(
                 output=copy.deepcopy(env.states.get_input()),
                 next_state=env.next_state_name,
-                ended=isinstance(state, ProgramEnded),
+                ended=isinstance(env.program_state(), ProgramEnded),
                 variables=_variables(env),
             )
 
