@@ -84,15 +84,18 @@ def served_room(tmp_path: Path) -> Iterator[dict[str, str]]:
         assert join and dashboard, text + (process.stderr.read() if process.stderr else "")
         yield {"url": join[1], "token": join[2], "dashboard": dashboard[1], "printed": text}
     finally:
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signal.SIGTERM)
         try:
-            process.wait(timeout=10)
+            closed = process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
-            process.wait()
+            closed = process.wait()
+        rest = process.stdout.read() if process.stdout else ""
         for stream in (process.stdout, process.stderr):
             if stream is not None:
                 stream.close()
+    # `kill` closes the room cleanly, as Ctrl-C does.
+    assert closed == 0 and "The room is closed." in rest
 
 
 def _read(url: str) -> str:

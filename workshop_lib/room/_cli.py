@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import signal
 import sys
 from typing import Any
 
@@ -82,13 +83,22 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"  {room.dashboard_url}")
     print(f"  CSV: {room.url}/room.csv?token={room.instructor_token}")
     print("Ctrl-C closes the room (it lives in memory: download the CSV first).", flush=True)
+    # Ctrl-C and `kill` both close the room cleanly, even where the shell started it with
+    # SIGINT ignored (a background job of a script).
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, _interrupt)
     try:
         room.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         room.stop()
+    print("The room is closed.", flush=True)
     return 0
+
+
+def _interrupt(number: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 def _join(args: argparse.Namespace) -> int:

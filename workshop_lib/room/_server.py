@@ -54,8 +54,8 @@ class RoomServer:
         board: Board | None = None,
         refresh: int = C.ROOM_REFRESH_SECONDS,
     ) -> None:
-        self.token = token or secrets.token_urlsafe(12)
-        self.instructor_token = instructor_token or secrets.token_urlsafe(18)
+        self.token = token or new_token(12)
+        self.instructor_token = instructor_token or new_token(24)
         self.board = board or Board(course_exercises())
         self.refresh = refresh
         self._httpd = ThreadingHTTPServer((bind, port), _handler(self))
@@ -110,6 +110,14 @@ class RoomServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+_TOKEN_LETTERS = "abcdefghjkmnpqrstuvwxyz23456789"  # nothing to misread off a projector
+
+
+def new_token(length: int) -> str:
+    """A random token that is easy to type, and never starts with "-" (an option to a shell)."""
+    return "".join(secrets.choice(_TOKEN_LETTERS) for _ in range(length))
 
 
 def _reachable_host() -> str:
