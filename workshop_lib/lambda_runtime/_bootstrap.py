@@ -1,10 +1,10 @@
 """The worker side of one Lambda execution environment.
 
-The local cloud starts this file as a separate Python process for every execution environment.
-It plays the part of AWS Lambda's Python runtime: it imports the handler (INIT), then serves
-invokes one at a time, with the event, a context object, AWS's error payloads and AWS's log
-format. It uses only the standard library, so a cold start costs what the handler's own imports
-cost, as on AWS.
+Every execution environment is a separate Python process running `main()`: forked from the
+runtime's zygote on Linux (see `_zygote.py`), started as this script elsewhere. It plays the
+part of AWS Lambda's Python runtime: it imports the handler (INIT), then serves invokes one at
+a time, with the event, a context object, AWS's error payloads and AWS's log format. It uses
+only the standard library.
 
 Protocol: length-prefixed JSON messages. The parent writes to our stdin; we write to a private
 copy of the original stdout. The handler's own stdout goes to stderr at the file-descriptor
