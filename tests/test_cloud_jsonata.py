@@ -353,3 +353,20 @@ def test_output_sees_the_variables_as_they_were_when_the_state_was_entered():
     # Assign and Output are evaluated side by side; every Assign reads the old $x.
     assert outputs[1] == {"x": 1}
     assert outputs[2] == {"x": 2, "y": 10}
+
+
+def test_numbers_become_text_as_jsonata_js_writes_them():
+    output = {
+        "big": "{% $string(1e20) %}",
+        "huge": "{% $string(1e21) %}",
+        "sum": "{% $string(0.1 + 0.2) %}",
+        "joined": "{% 'n=' & 1e16 %}",
+        "small": "{% $string(0.000001) %}",
+    }
+    assert output_of(one_pass(output)) == {
+        "big": "100000000000000000000",
+        "huge": "1e+21",
+        "sum": "0.3",
+        "joined": "n=10000000000000000",
+        "small": "0.000001",
+    }

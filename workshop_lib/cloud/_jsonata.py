@@ -17,6 +17,7 @@ JSONata test suite), parsed once and cached, with AWS's own bindings:
 from __future__ import annotations
 
 import copy
+import decimal
 import hashlib
 import json
 import math
@@ -26,7 +27,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from jsonata import jexception, utils
+from jsonata import functions, jexception, utils
 from jsonata.jsonata import Jsonata
 
 
@@ -197,6 +198,46 @@ class in_field:
 
 def reset_field() -> None:
     _segments().clear()
+
+
+# -- numbers as text, as jsonata-js writes them ---------------------------------------------------
+
+
+def js_number_text(value: float | int) -> str:
+    """`$string(n)` as JSONata 2 (JavaScript) writes it: 15 significant digits, and an
+    exponent only from 1e21 (or below 1e-6), where the Python port switched at 1e16."""
+    number = float(f"{float(value):.15g}")
+    if number == 0:
+        return "0"
+    sign = "-" if number < 0 else ""
+    digits_tuple = decimal.Decimal(repr(abs(number))).normalize().as_tuple()
+    digits = "".join(str(d) for d in digits_tuple.digits)
+    k = len(digits)
+    n = int(digits_tuple.exponent) + k  # value = 0.digits x 10^n
+    if k <= n <= 21:
+        text = digits + "0" * (n - k)
+    elif 0 < n <= 21:
+        text = digits[:n] + "." + digits[n:]
+    elif -6 < n <= 0:
+        text = "0." + "0" * (-n) + digits
+    else:
+        mantissa = digits[0] + ("." + digits[1:] if k > 1 else "")
+        text = f"{mantissa}e{'+' if n - 1 >= 0 else '-'}{abs(n - 1)}"
+    return sign + text
+
+
+def _js_numbers_in_string() -> None:
+    original = functions.Functions.Encoder.encode
+
+    def encode(self: Any, arg: Any) -> str:
+        if not isinstance(arg, bool) and isinstance(arg, int | float) and math.isfinite(arg):
+            return js_number_text(arg)
+        return original(self, arg)
+
+    functions.Functions.Encoder.encode = encode
+
+
+_js_numbers_in_string()
 
 
 # -- AWS's functions ------------------------------------------------------------------------------
