@@ -204,7 +204,9 @@ needs_sam = pytest.mark.skipif(
 )
 
 
-def sam(args: list[str], *, cwd: Path, port: int, check: bool = True) -> str:
+def sam(
+    args: list[str], *, cwd: Path, port: int, check: bool = True, answers: str | None = None
+) -> str:
     env = {
         **os.environ,
         **clients.offline_environment(port),
@@ -224,7 +226,8 @@ def sam(args: list[str], *, cwd: Path, port: int, check: bool = True) -> str:
         capture_output=True,
         text=True,
         timeout=300,
-        stdin=subprocess.DEVNULL,
+        input=answers,
+        stdin=None if answers is not None else subprocess.DEVNULL,
     )
     output = result.stdout + result.stderr
     if check:
@@ -251,7 +254,8 @@ def _deploy(app_dir: Path, stack: str, port: int) -> dict[str, str]:
     listed = sam(
         ["list", "stack-outputs", "--stack-name", stack, "--output", "json"], cwd=app_dir, port=port
     )
-    return {o["OutputKey"]: o["OutputValue"] for o in json.loads(listed[listed.index("[") :])}
+    answer, _ = json.JSONDecoder().raw_decode(listed[listed.index("[") :])
+    return {o["OutputKey"]: o["OutputValue"] for o in answer}
 
 
 def _delete(app_dir: Path, stack: str, port: int, buckets: list[str]) -> None:
@@ -349,3 +353,28 @@ def test_sam_deploys_an_api_app_invokes_it_reads_its_logs_and_deletes_it(local_c
     )
     assert "No changes to deploy" in again
     _delete(app, stack, port, [])
+
+
+@needs_sam
+@pytest.mark.cloud
+def test_a_guided_deploy_saves_its_answers_for_the_next_deploy_and_delete(local_cloud, tmp_path):
+    port = local_cloud.port
+    app = _copy_app("santa", tmp_path)
+    stack = f"sam-guided-{uuid.uuid4().hex[:6]}"
+    # Stack name, region, both parameters (defaults), confirm changes: no, allow role
+    # creation: yes, disable rollback: no, save the answers: yes, file and environment: defaults.
+    answers = f"{stack}\nus-east-1\n\n\nN\nY\nN\nY\n\n\n"
+    guided = sam(
+        ["deploy", "--guided", "--capabilities", "CAPABILITY_IAM"],
+        cwd=app,
+        port=port,
+        answers=answers,
+    )
+    assert f"Successfully created/updated stack - {stack}" in guided
+    assert f'stack_name = "{stack}"' in (app / "samconfig.toml").read_text()
+    # Later commands read the stack name from samconfig.toml, as after a guided deploy on AWS.
+    again = sam(["deploy"], cwd=app, port=port, check=False)
+    assert "No changes to deploy" in again
+    sam(["delete", "--no-prompts"], cwd=app, port=port)
+    summaries = clients.client("cloudformation").list_stacks()["StackSummaries"]
+    assert {s["StackStatus"] for s in summaries if s["StackName"] == stack} == {"DELETE_COMPLETE"}
