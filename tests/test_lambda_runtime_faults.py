@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
@@ -389,31 +391,72 @@ def test_a_function_that_ships_its_own_module_gets_its_own_copy(runtime):
 # -- through a real local cloud ------------------------------------------------------------
 
 
-def test_a_local_cloud_killed_with_kill_9_leaves_no_handler_process_behind(monkeypatch):
-    from conftest import free_port, zip_source
+@contextlib.contextmanager
+def own_cloud(monkeypatch: pytest.MonkeyPatch, **env: str) -> Iterator[int]:
+    """A local cloud of this test's own (the session's stays untouched); yields its pid."""
+    from conftest import free_port
 
     from workshop_lib import clients, cloud
 
     port = free_port()
     monkeypatch.setenv(constants.ENV_CLOUD_PORT, str(port))
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
     clients.forget_clients()
     status = cloud.start(port)
     try:
-        lam = clients.client("lambda")
-        role = clients.client("iam").create_role(
-            RoleName=f"orphans-{port}", AssumeRolePolicyDocument="{}"
-        )["Role"]["Arn"]
-        lam.create_function(
-            FunctionName="forks-a-child",
-            Runtime="python3.12",
-            Role=role,
-            Handler="app.lambda_handler",
-            Code={"ZipFile": zip_source({"app.py": FORKS_A_CHILD})},
-        )
-        body = json.loads(lam.invoke(FunctionName="forks-a-child", Payload=b"{}")["Payload"].read())
-        assert not gone(body["child"], timeout=0.2)
-        os.kill(status.pid, signal.SIGKILL)
-        assert gone(body["child"]) and gone(body["worker"])
+        yield status.pid
     finally:
         cloud.stop(port)
         clients.forget_clients()
+
+
+def create_function(name: str, files: dict[str, str], **settings) -> None:
+    from conftest import zip_source
+
+    from workshop_lib import clients
+
+    role = clients.client("iam").create_role(
+        RoleName=f"role-{name}", AssumeRolePolicyDocument="{}"
+    )["Role"]["Arn"]
+    clients.client("lambda").create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=role,
+        Handler="app.lambda_handler",
+        Code={"ZipFile": zip_source(files)},
+        **settings,
+    )
+
+
+def test_a_local_cloud_killed_with_kill_9_leaves_no_handler_process_behind(monkeypatch):
+    from workshop_lib import clients
+
+    with own_cloud(monkeypatch) as server_pid:
+        create_function("forks-a-child", {"app.py": FORKS_A_CHILD})
+        response = clients.client("lambda").invoke(FunctionName="forks-a-child", Payload=b"{}")
+        body = json.loads(response["Payload"].read())
+        assert not gone(body["child"], timeout=0.2)
+        os.kill(server_pid, signal.SIGKILL)
+        assert gone(body["child"]) and gone(body["worker"])
+
+
+def test_a_burst_over_a_small_local_cap_all_succeeds_through_the_api(monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from workshop_lib import clients
+
+    with own_cloud(monkeypatch, **{constants.ENV_MAX_ENVIRONMENTS: "2"}):
+        create_function("busy-elf", {"app.py": HANDLER, "helpers.py": HELPERS}, Timeout=10)
+        lam = clients.client("lambda")
+        event = json.dumps({"action": "sleep", "seconds": 0.3})
+
+        def call(_: int) -> dict:
+            response = lam.invoke(FunctionName="busy-elf", Payload=event)
+            assert "FunctionError" not in response
+            return json.loads(response["Payload"].read())
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            bodies = list(pool.map(call, range(12)))
+        assert len(bodies) == 12
+        assert len({body["pid"] for body in bodies}) <= 2  # the cap held: two environments
