@@ -415,3 +415,24 @@ def test_joining_another_room_drops_what_waited_for_the_first(learner_dir: Path)
         assert _row(_board(second), "Ada")["cells"] == {}
     finally:
         second.stop()
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "message"),
+    [
+        ("--port", "-5", "not a port"),
+        ("--port", "99999999999", "not a port"),
+        ("--stuck-minutes", "nan", "above 0"),
+        ("--stuck-minutes", "0", "above 0"),
+        ("--stuck-repeats", "0", "1 or more"),
+    ],
+)
+def test_serve_refuses_nonsense_settings(
+    flag: str, value: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from workshop_lib.cli import main
+
+    with pytest.raises(SystemExit) as refused:
+        main(["room", "serve", flag, value])
+    assert refused.value.code == 2
+    assert message in capsys.readouterr().err

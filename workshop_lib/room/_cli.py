@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import math
 import signal
 import sys
 from typing import Any
@@ -24,19 +25,21 @@ def register(subparsers: Any) -> None:
         help=f"address to listen on (default {C.ROOM_HOST}: this machine only; "
         "0.0.0.0 for a classroom network)",
     )
-    serve.add_argument("--port", type=int, default=C.DEFAULT_ROOM_PORT)
+    serve.add_argument(
+        "--port", type=_port, default=C.DEFAULT_ROOM_PORT, help=f"default {C.DEFAULT_ROOM_PORT}"
+    )
     serve.add_argument("--token", help="the learners' token (default: a new random one)")
     serve.add_argument(
         "--stuck-minutes",
-        type=float,
+        type=_minutes,
         default=C.ROOM_STUCK_MINUTES,
-        help="stuck: the same exercise failing for this long",
+        help=f"stuck: the same exercise failing for this long (default {C.ROOM_STUCK_MINUTES:g})",
     )
     serve.add_argument(
         "--stuck-repeats",
-        type=int,
+        type=_repeats,
         default=C.ROOM_STUCK_REPEATS,
-        help="stuck: the same mistake this many times",
+        help=f"stuck: the same mistake this many times (default {C.ROOM_STUCK_REPEATS})",
     )
     serve.set_defaults(func=_serve)
 
@@ -52,6 +55,36 @@ def register(subparsers: Any) -> None:
     actions.add_parser(
         "status", help="which room you are in; sends events still waiting"
     ).set_defaults(func=_status)
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port: use 1 to 65535, e.g. 4848")
+    return value
+
+
+def _minutes(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of minutes") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text} minutes: use a number above 0, e.g. 5")
+    return value
+
+
+def _repeats(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value}: use 1 or more, e.g. 3")
+    return value
 
 
 def _serve(args: argparse.Namespace) -> int:
