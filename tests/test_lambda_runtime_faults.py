@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import signal
@@ -460,3 +461,25 @@ def test_a_burst_over_a_small_local_cap_all_succeeds_through_the_api(monkeypatch
             bodies = list(pool.map(call, range(12)))
         assert len(bodies) == 12
         assert len({body["pid"] for body in bodies}) <= 2  # the cap held: two environments
+
+
+def test_a_layers_python_directory_is_importable_and_may_bring_its_own_boto3(runtime):
+    from conftest import zip_source
+
+    from workshop_lib.lambda_runtime import CodeSource
+
+    layer = zip_source(
+        {
+            "python/elfhelp.py": "def help():\n    return 'from the layer'\n",
+            "python/boto3/__init__.py": "VERSION = 'from the layer'\n",
+        }
+    )
+    code = (
+        "import boto3, elfhelp\n"
+        "def lambda_handler(e, c):\n    return [elfhelp.help(), boto3.VERSION]\n"
+    )
+    spec = make_spec(
+        {"app.py": code}, layers=(CodeSource(hashlib.sha256(layer).hexdigest(), lambda: layer),)
+    )
+    _, body = invoke(runtime, spec, {})
+    assert body == ["from the layer", "from the layer"]
