@@ -268,8 +268,13 @@ def test_membership_file_is_private(open_room: room.RoomServer, learner_dir: Pat
 
 def test_rejoining_keeps_one_row(open_room: room.RoomServer, learner_dir: Path) -> None:
     room.join(open_room.url, open_room.token, "Ada")
-    room.join(open_room.url, open_room.token, "Ada L")
-    assert [row["name"] for row in _board(open_room)["learners"]] == ["Ada L"]
+    room.join(open_room.url, open_room.token, "Ada")
+    assert [row["name"] for row in _board(open_room)["learners"]] == ["Ada"]
+    # Another name at the same laptop is another learner: from now on the checks are theirs.
+    room.join(open_room.url, open_room.token, "Bob")
+    _check_and_send(_exercise(), _exercise().solution_value())
+    rows = {row["name"]: row["passed"] for row in _board(open_room)["learners"]}
+    assert rows == {"Ada": 0, "Bob": 1}
 
 
 def test_a_wrong_token_is_refused_everywhere(open_room: room.RoomServer, learner_dir: Path) -> None:

@@ -96,8 +96,10 @@ def join(url: str, token: str, name: str) -> Membership:
     if not token.strip():
         raise RoomError("The room token is empty.", hint="Copy the --token the instructor gave.")
     previous = membership()
-    # Joining the same room again keeps your row (a new key would make a second one).
-    learner = previous.learner if previous and previous.url == url else secrets.token_hex(16)
+    # Joining the same room again keeps your row; another name is another learner (two people
+    # taking turns at one laptop), with a row of its own.
+    same = previous is not None and (previous.url, previous.name) == (url, name)
+    learner = previous.learner if previous and same else secrets.token_hex(16)
     member = Membership(url, token.strip(), name, learner)
     _post(member, "/api/hello", {}, timeout=max(send_timeout(), 3.0))
     if previous and previous.url != url:
