@@ -277,3 +277,26 @@ def _scheduled_token(execution_arn: str, occurrence: int) -> str:
             return body["token"]
         time.sleep(0.05)
     raise AssertionError("the task never waited for its token")
+
+
+def test_heartbeat_seconds_alone_keeps_aws_default_timeout(queue, lambda_role, local_cloud):
+    # At the tests' time scale (0.01) a second of real time is 100 scaled seconds: past the
+    # States Language spec's 60 s default, far below AWS's default TimeoutSeconds (99999999).
+    cloud.configure(local_cloud.port, time_scale=0.01)
+    try:
+        machine = state_machine(
+            {
+                "StartAt": "Approve",
+                "States": {"Approve": wait_for_token(queue, HeartbeatSeconds=1000, End=True)},
+            },
+            lambda_role,
+        )
+        execution = start(machine)
+        token = next_message(queue)["token"]
+        time.sleep(1.0)
+        sfn = clients.client("stepfunctions")
+        assert sfn.describe_execution(executionArn=execution)["status"] == "RUNNING"
+        sfn.send_task_success(taskToken=token, output="{}")
+        assert finish(execution)["status"] == "SUCCEEDED"
+    finally:
+        cloud.configure(local_cloud.port, time_scale=local_cloud.time_scale)

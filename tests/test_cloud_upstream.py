@@ -237,6 +237,10 @@ def test_gap_17_timeouts_wait_in_real_time():
     from moto.stepfunctions.parser.asl.eval.callback import callback
 
     assert "terminated_event.wait(timeout_seconds)" in inspect.getsource(execute_state)
+    # The spec's 60 s default, not AWS's 99999999 s, when only HeartbeatSeconds is set.
+    assert "TimeoutSeconds(timeout_seconds=60, is_default=True)" in inspect.getsource(
+        execute_state.ExecutionState.from_state_props
+    )
     assert "wait(timeout=self._heartbeat_seconds)" in inspect.getsource(callback.HeartbeatEndpoint)
 
 
@@ -390,3 +394,18 @@ def test_gap_16_assign_is_set_before_output_is_evaluated():
     # moto sets the variables at once, so the same state's Output reads the new values
     # (AWS: Assign and Output both see the values from when the state was entered).
     assert "variable_store.set" in inspect.getsource(AssignDecl._eval_body)
+
+
+def test_gap_16_inner_failures_choice_variables_and_context_retry_count():
+    from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import (
+        CustomErrorName,
+    )
+    from moto.stepfunctions.parser.asl.component.state import state
+    from moto.stepfunctions.parser.asl.component.state.choice.comparison import comparison_func
+
+    with pytest.raises(ValueError):  # a Map's States.Runtime became this ValueError
+        CustomErrorName("States.Runtime")
+    sample = comparison_func.ComparisonFuncStringVariableSample._eval_body
+    assert "del env.stack[-2]" in inspect.getsource(sample)  # the swapped operands
+    entered = inspect.getsource(state.CommonStateField._eval_body)
+    assert "RetryCount" not in entered  # AWS: every state's context has RetryCount

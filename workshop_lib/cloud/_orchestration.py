@@ -7,6 +7,7 @@ the direct service integrations. Each module names the gaps it fills; the canari
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from . import _sfn_callbacks, _sfn_distributed_map, _sfn_integrations, _sfn_redrive
@@ -14,7 +15,14 @@ from . import _sfn_callbacks, _sfn_distributed_map, _sfn_integrations, _sfn_redr
 
 def install(settings: Any) -> None:
     """Runs once moto.stepfunctions.parser.models is imported; `settings` holds the time scale."""
-    _sfn_integrations.install()
-    _sfn_callbacks.install(settings)
-    _sfn_redrive.install()
-    _sfn_distributed_map.install()  # after redrive: it answers for child executions first
+    for name, patch in (
+        ("direct service integrations", _sfn_integrations.install),
+        ("callbacks", lambda: _sfn_callbacks.install(settings)),
+        ("redrive", _sfn_redrive.install),
+        # After redrive: it answers for Distributed Map child executions first.
+        ("Distributed Map", _sfn_distributed_map.install),
+    ):
+        try:
+            patch()
+        except Exception:  # one broken patch must not keep the cloud's other patches out
+            logging.getLogger(__name__).exception("the %s patch could not be applied", name)

@@ -5,6 +5,8 @@ moto's interpreter already hands out task tokens and waits for them. What it lac
 * A missed heartbeat fails the task with `States.HeartbeatTimeout` (moto: `States.Timeout`).
   AWS documents both names for it, so a Catch or Retry on `States.Timeout` still matches it.
 * `TimeoutSeconds` and `HeartbeatSeconds` follow the cloud's time scale, as Retry and Wait do.
+* A Task with `HeartbeatSeconds` and no `TimeoutSeconds` gets AWS's default timeout (99999999 s)
+  instead of the States Language spec's 60 s, so an approval that heartbeats can wait for days.
 * A token answers as on AWS once its task is over (succeeded, failed, timed out, or its
   execution stopped): `TaskTimedOut`; a well-formed token nobody issued: `TaskDoesNotExist`;
   anything else: `InvalidToken`. moto says `InvalidToken` to all of them.
@@ -45,6 +47,7 @@ def _well_formed(token: str) -> bool:
 
 
 def install(settings: Any) -> None:
+    _default_timeout_with_heartbeat()
     _scale_timeouts(settings)
     _name_heartbeat_timeouts()
     _answer_tokens_like_aws()
@@ -88,6 +91,21 @@ def _scale_timeouts(settings: Any) -> None:
         return original_wait(self, scaled(timeout))
 
     callback.CallbackEndpoint.wait = wait
+
+
+def _default_timeout_with_heartbeat() -> None:
+    from moto.stepfunctions.parser.asl.component.common.timeouts.timeout import TimeoutSeconds
+    from moto.stepfunctions.parser.asl.component.state.exec.execute_state import ExecutionState
+
+    original = ExecutionState.from_state_props
+
+    def from_state_props(self: Any, state_props: Any) -> None:
+        original(self, state_props)
+        timeout = self.timeout
+        if isinstance(timeout, TimeoutSeconds) and timeout.is_default and self.heartbeat:
+            self.timeout = TimeoutSeconds(timeout_seconds=TimeoutSeconds.DEFAULT_TIMEOUT_SECONDS)
+
+    ExecutionState.from_state_props = from_state_props
 
 
 def _name_heartbeat_timeouts() -> None:
