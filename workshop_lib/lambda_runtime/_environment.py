@@ -106,48 +106,54 @@ class ExecutionEnvironment:
     def start(self) -> None:
         """Cold start: launch the worker and import the handler (the INIT phase).
 
-        INIT has AWS's 10-second limit. An INIT that runs over is not an error yet: as on AWS,
-        it goes on within the first invoke and counts against the function's timeout."""
+        INIT has AWS's 10-second limit. As on AWS, an INIT that fails is not the end yet: one
+        that runs over goes on within the first invoke, one that crashes or raises is tried
+        once more within it, and either way that second INIT counts against the function's
+        timeout. INIT_REPORT lines say what happened in which phase."""
         self._tmp_dir.mkdir(parents=True, exist_ok=True)
         self._log(init_start_line(C.LAMBDA_RUNTIME_VERSION, self.spec.arn))
         started = time.perf_counter()
-        self._process = self._launcher(self._environment(), self._code_dir)
-        if self._records is not None:
-            self._records.add(self._process.pid, "worker")
-        try:
-            self._ps = psutil.Process(self._process.pid)
-        except psutil.Error:
-            self._ps = None
-        threading.Thread(target=self._read_control, daemon=True).start()
-        threading.Thread(target=self._read_raw_output, daemon=True).start()
-        self._send({"type": "init"})
+        self._launch()
         reply = self._wait_for("init", deadline=time.monotonic() + C.LAMBDA_INIT_TIMEOUT_SECONDS)
         self.init_duration_ms = (time.perf_counter() - started) * 1000.0
         if reply is not None and reply.get("ok"):
             return
-        if reply is not None:
-            self.init_error = reply["error"]
-        elif self._channel_closed:
-            code = self._exit_code()
-            self.init_error = _bootstrap.error_payload(
-                "Runtime.ExitError", f"Runtime exited with error: exit status {code}"
-            )
-            self._log(
-                f"INIT_REPORT Init Duration: {self.init_duration_ms:.2f} ms\tPhase: init"
-                f"\tStatus: error\tError Type: Runtime.ExitError"
-            )
-            self.kill()
-            return
-        else:
-            self.init_suppressed = True
+        self.init_suppressed = True
+        if reply is None and not self._channel_closed:
             self._log(
                 f"INIT_REPORT Init Duration: {self.init_duration_ms:.2f} ms\tPhase: init"
                 "\tStatus: timeout"
             )
             return
+        error = self._init_failure(reply)
         self._log(
             f"INIT_REPORT Init Duration: {self.init_duration_ms:.2f} ms\tPhase: init"
-            f"\tStatus: error\tError Type: {self.init_error['errorType']}"
+            f"\tStatus: error\tError Type: {error['errorType']}"
+        )
+        self.kill()  # the first invoke starts INIT over in a fresh worker
+
+    def _launch(self) -> None:
+        """Start the worker process and ask it to import the handler."""
+        self._messages = queue.Queue()
+        self._channel_closed = False
+        process = self._process = self._launcher(self._environment(), self._code_dir)
+        if self._records is not None:
+            self._records.add(process.pid, "worker")
+        try:
+            self._ps = psutil.Process(process.pid)
+        except psutil.Error:
+            self._ps = None
+        messages = self._messages
+        threading.Thread(target=self._read_control, args=(process, messages), daemon=True).start()
+        threading.Thread(target=self._read_raw_output, args=(process,), daemon=True).start()
+        self._send({"type": "init"})
+
+    def _init_failure(self, reply: dict[str, Any] | None) -> dict[str, Any]:
+        """The error of an INIT that raised (its reply) or whose process exited (no reply)."""
+        if reply is not None:
+            return reply["error"]
+        return _bootstrap.error_payload(
+            "Runtime.ExitError", f"Runtime exited with error: exit status {self._exit_code()}"
         )
 
     def kill(self) -> None:
@@ -167,23 +173,6 @@ class ExecutionEnvironment:
         # A suppressed INIT is billed as part of the invoke: REPORT shows no Init Duration.
         init_ms = self.init_duration_ms if cold and not self.init_suppressed else None
         self._init_reported = True
-
-        if self.init_error is not None:
-            error = self.init_error
-            if error["errorType"] == "Runtime.ExitError":  # AWS names the invoke it failed
-                error = {
-                    **error,
-                    "errorMessage": f"RequestId: {request_id} Error: " + error["errorMessage"],
-                }
-            return self._finish(
-                request_id,
-                lines,
-                _json(error),
-                error["errorType"],
-                duration_ms=0.0,
-                init_ms=init_ms,
-                status="error",
-            )
 
         deadline_wall_ms = time.time() * 1000 + self.spec.timeout_s * 1000
         started = time.perf_counter()
@@ -253,7 +242,9 @@ class ExecutionEnvironment:
     def _finish_suppressed_init(
         self, request_id: str, lines: list[str], started: float, deadline: float
     ) -> Outcome | None:
-        """Wait for the INIT that ran over its limit, within this invoke's timeout."""
+        """INIT within this invoke: the one that ran over goes on, a failed one starts over."""
+        if not self.alive:
+            self._launch()
         reply = self._wait_for("init", deadline, lines)
         init_ms = (time.perf_counter() - started) * 1000
         if reply is not None and reply.get("ok"):
@@ -264,19 +255,23 @@ class ExecutionEnvironment:
                 lines,
             )
             return self._timed_out(request_id, lines, started, None)
-        if reply is None:
-            return self._crashed(request_id, lines, started, None)
-        self.init_error = reply["error"]
+        error = self.init_error = self._init_failure(reply)
         self._log(
             f"INIT_REPORT Init Duration: {init_ms:.2f} ms\tPhase: invoke\tStatus: error"
-            f"\tError Type: {self.init_error['errorType']}",
+            f"\tError Type: {error['errorType']}",
             lines,
         )
+        if error["errorType"] == "Runtime.ExitError":  # AWS names the invoke it failed
+            error = {
+                **error,
+                "errorMessage": f"RequestId: {request_id} Error: " + error["errorMessage"],
+            }
+        self.kill()
         return self._finish(
             request_id,
             lines,
-            _json(self.init_error),
-            self.init_error["errorType"],
+            _json(error),
+            error["errorType"],
             duration_ms=init_ms,
             init_ms=None,
             status="error",
@@ -464,21 +459,21 @@ class ExecutionEnvironment:
             elif message.get("type") == kind:
                 return message
 
-    def _read_control(self) -> None:
-        assert self._process is not None and self._process.stdout is not None
-        stream = self._process.stdout
+    def _read_control(
+        self, process: WorkerProcess, messages: queue.Queue[dict[str, Any] | None]
+    ) -> None:
+        # Bound to one worker: after a restarted INIT, the old one's end never reaches the new.
         while True:
             try:
-                message = _bootstrap.read_message(stream)
+                message = _bootstrap.read_message(process.stdout)
             except (OSError, ValueError):
                 message = None
-            self._messages.put(message)
+            messages.put(message)
             if message is None:
                 return
 
-    def _read_raw_output(self) -> None:
-        assert self._process is not None and self._process.stderr is not None
-        for raw in self._process.stderr:
+    def _read_raw_output(self, process: WorkerProcess) -> None:
+        for raw in process.stderr:
             self._log(raw.decode("utf-8", errors="replace").rstrip("\n"))
 
     def _rss(self) -> int:
