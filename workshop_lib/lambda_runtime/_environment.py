@@ -90,7 +90,8 @@ class ExecutionEnvironment:
         self.init_duration_ms: float | None = None
         self.init_error: dict[str, Any] | None = None
         self.init_suppressed = False
-        """INIT ran past its limit: it goes on within the first invoke, as on AWS."""
+        """INIT did not finish in its phase (it ran over, or failed): the first invoke finishes or
+        retries it, as on AWS."""
         self._init_reported = False
 
     # -- lifecycle -----------------------------------------------------------------------
