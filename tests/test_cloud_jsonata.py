@@ -370,3 +370,55 @@ def test_numbers_become_text_as_jsonata_js_writes_them():
         "joined": "n=10000000000000000",
         "small": "0.000001",
     }
+
+
+def test_a_jsonpath_choice_compares_with_a_variable():
+    definition = {
+        "StartAt": "Limit",
+        "States": {
+            "Limit": {"Type": "Pass", "Assign": {"limit": 3}, "Next": "Big?"},
+            "Big?": {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$.x", "NumericGreaterThanPath": "$limit", "Next": "Big"}],
+                "Default": "Small",
+            },
+            "Big": {"Type": "Pass", "Result": "big", "End": True},
+            "Small": {"Type": "Pass", "Result": "small", "End": True},
+        },
+    }
+    assert output_of(definition, {"x": 5}) == "big"
+    assert output_of(definition, {"x": 2}) == "small"
+
+
+def test_an_error_inside_a_map_keeps_its_name_and_can_be_caught():
+    inner = {"Type": "Pass", "Output": "{% $states.input.missing %}", "End": True}
+    definition = {
+        "QueryLanguage": "JSONata",
+        "StartAt": "Each",
+        "States": {
+            "Each": {
+                "Type": "Map",
+                "Items": [1],
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "INLINE"},
+                    "StartAt": "Inner",
+                    "States": {"Inner": inner},
+                },
+                "End": True,
+            }
+        },
+    }
+    failed = run(definition)
+    assert (failed["status"], failed["error"]) == ("FAILED", "States.QueryEvaluationError")
+    assert failed["cause"].startswith("An error occurred while executing the state 'Inner' ")
+    assert failed["cause"].count("An error occurred") == 1
+    definition["States"]["Each"]["Catch"] = [
+        {"ErrorEquals": ["States.QueryEvaluationError"], "Next": "Caught"}
+    ]
+    definition["States"]["Caught"] = {"Type": "Pass", "Output": "caught", "End": True}
+    assert output_of(definition) == "caught"
+
+
+def test_every_state_has_a_retry_count_in_the_context():
+    output = {"count": "{% $states.context.State.RetryCount %}"}
+    assert output_of(one_pass(output)) == {"count": 0}

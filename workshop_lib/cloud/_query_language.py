@@ -30,6 +30,7 @@ def install() -> None:
     _assigned_variables_as_json()
     _string_literals_as_json()
     _query_language_scopes_per_parse()
+    _choice_rules_compare_with_variables()
 
 
 def bindings(env: Any, with_states: bool = True) -> dict[str, Any]:
@@ -109,6 +110,27 @@ def _evaluate_jsonata_in_process() -> None:
 
     string_expression.StringJSONata._eval_body = jsonata_eval_body
     string_expression.StringVariableSample._eval_body = variable_sample_eval_body
+
+
+def _choice_rules_compare_with_variables() -> None:
+    from moto.stepfunctions.parser.asl.component.state.choice.comparison import comparison_func
+    from moto.stepfunctions.parser.asl.component.state.choice.comparison.comparison_operator_type import (  # noqa: E501
+        ComparisonOperatorType,
+    )
+    from moto.stepfunctions.parser.asl.component.state.choice.comparison.operator.factory import (
+        OperatorFactory,
+    )
+
+    def eval_body(self: Any, env: Any) -> None:
+        # `"NumericGreaterThanPath": "$limit"` compares the Variable with the variable's
+        # value. moto swapped the two operands (the limit was compared with the Variable).
+        self.string_variable_sample.eval(env=env)
+        sampled = env.stack.pop()
+        name = self.operator_type.name.removesuffix("Path")
+        operator = OperatorFactory.get(ComparisonOperatorType[name])
+        operator.eval(env=env, value=sampled)
+
+    comparison_func.ComparisonFuncStringVariableSample._eval_body = eval_body
 
 
 def _query_language_scopes_per_parse() -> None:

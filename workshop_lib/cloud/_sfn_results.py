@@ -19,6 +19,7 @@ import contextlib
 import datetime
 import email.utils
 import json
+import re
 import uuid
 from typing import Any
 
@@ -29,6 +30,8 @@ def install() -> None:
     _lambda_error_cause_as_written()
     _context_times_as_aws_writes_them()
     _describe_execution_output_as_json()
+    _inner_failures_keep_their_states_names()
+    _state_prefix_once()
 
 
 def aws_timestamp(value: Any) -> Any:
@@ -126,6 +129,7 @@ def _context_times_as_aws_writes_them() -> None:
     def state_data(**fields: Any) -> Any:
         if "EnteredTime" in fields:
             fields["EnteredTime"] = aws_timestamp(fields["EnteredTime"])
+        fields.setdefault("RetryCount", 0)  # every state has it on AWS, not only Tasks
         return original_state_data(**fields)
 
     state_module.StateData = state_data
@@ -140,6 +144,64 @@ def _context_times_as_aws_writes_them() -> None:
         return env
 
     execution_worker.ExecutionWorker._get_evaluation_environment = environment
+
+
+# -- errors from inside a Parallel branch or a Map iteration -------------------------------------
+
+
+def _inner_failures_keep_their_states_names() -> None:
+    from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import (
+        CustomErrorName,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.error_name import ErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import (
+        StatesErrorName,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration import (
+        iteration_worker,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_parallel import branches_decl
+
+    def error_name(error_name: str | None) -> Any:
+        # moto wraps a branch's or an iteration's error in a custom error name, which refuses
+        # "States." names: a States.Runtime or States.QueryEvaluationError inside a Parallel or
+        # a Map became "Custom Error Names MUST NOT begin with the prefix 'States.'".
+        if error_name and error_name.startswith("States."):
+            try:
+                return StatesErrorName.from_name(error_name)
+            except ValueError:
+                named = CustomErrorName.__new__(CustomErrorName)
+                ErrorName.__init__(named, error_name)  # an unknown States. name, kept as is
+                return named
+        return CustomErrorName(error_name=error_name)
+
+    iteration_worker.CustomErrorName = error_name
+    branches_decl.CustomErrorName = error_name
+
+
+_DOUBLE_PREFIX = re.compile(
+    r"^An error occurred while executing the state '[^']*' \(entered at the event id #\d+\)\. "
+    r"(?=An error occurred while executing the state )"
+)
+
+
+def _state_prefix_once() -> None:
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+        FailureEventException,
+    )
+
+    # AWS names the state where the error happened once; moto prefixed a Map's or a
+    # Parallel's failure again with the outer state (often as 'None').
+    for name in ("get_execution_failed_event_details", "get_evaluation_failed_event_details"):
+        original = getattr(FailureEventException, name)
+
+        def details(self: Any, _original: Any = original) -> Any:
+            found = _original(self)
+            if found and isinstance(found.get("cause"), str):
+                found["cause"] = _DOUBLE_PREFIX.sub("", found["cause"])
+            return found
+
+        setattr(FailureEventException, name, details)
 
 
 # -- DescribeExecution ----------------------------------------------------------------------------
