@@ -204,7 +204,7 @@ def test_a_failing_resource_rolls_back_and_says_which(local_cloud):
         create_or_update(name, template)
     assert "ROLLBACK_COMPLETE" in str(error.value)
     assert "Flow (AWS::StepFunctions::StateMachine)" in str(error.value)
-    assert "Nxt" in str(error.value)
+    assert "/States/A" in str(error.value)  # the reason points at the broken state
     topics = [t["TopicArn"] for t in clients.client("sns").list_topics()["Topics"]]
     assert not any(name in topic for topic in topics)  # what was created is gone again
     described = clients.client("cloudformation").describe_stacks(StackName=name)["Stacks"][0]
