@@ -195,6 +195,11 @@ def create(definition: dict) -> str:
             "UNSUPPORTED_JSONATA_EXPRESSION: Reference to '$$' is not supported. at "
             "/States/A/Output[0]",
         ),
+        (
+            {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 100000000, "End": True}}},
+            "SCHEMA_VALIDATION_FAILED: The value of the field 'Seconds' must be an integer from 0 "
+            "to 99999999 at /States/W/Seconds",
+        ),
     ],
 )
 def test_create_and_update_refuse_what_aws_refuses(definition, diagnostic):
@@ -228,3 +233,39 @@ def test_a_refused_jsonata_definition_does_not_spoil_later_ones():
         "States": {"P": {"Type": "Pass", "Parameters": {"a.$": "$.x"}, "End": True}},
     }
     assert json.loads(run(jsonpath, {"x": 1})["output"]) == {"a": 1}
+
+
+@pytest.mark.parametrize(("kind", "seconds"), [("STANDARD", 366 * 24 * 3600), ("EXPRESS", 301)])
+def test_a_wait_longer_than_an_execution_may_last_times_out(kind, seconds):
+    sfn = clients.client("stepfunctions")
+    definition = {
+        "StartAt": "W",
+        "States": {"W": {"Type": "Wait", "SecondsPath": "$.s", "End": True}},
+    }
+    arn = sfn.create_state_machine(
+        name=f"wait-{uuid.uuid4().hex[:8]}",
+        roleArn="arn:aws:iam::123456789012:role/test-sfn",
+        definition=json.dumps(definition),
+        type=kind,
+    )["stateMachineArn"]
+    if kind == "EXPRESS":
+        answer = sfn.start_sync_execution(stateMachineArn=arn, input=json.dumps({"s": seconds}))
+        assert answer["status"] == "TIMED_OUT"
+        return
+    result = run_arn(arn, {"s": seconds})
+    assert result["status"] == "TIMED_OUT"
+    assert result["events"][-1]["type"] == "ExecutionTimedOut"
+
+
+def run_arn(arn: str, payload: dict) -> dict:
+    import time
+
+    sfn = clients.client("stepfunctions")
+    execution = sfn.start_execution(stateMachineArn=arn, input=json.dumps(payload))["executionArn"]
+    for _ in range(500):
+        described = sfn.describe_execution(executionArn=execution)
+        if described["status"] != "RUNNING":
+            described["events"] = sfn.get_execution_history(executionArn=execution)["events"]
+            return described
+        time.sleep(0.02)
+    raise AssertionError("still running")

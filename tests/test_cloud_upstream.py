@@ -409,3 +409,12 @@ def test_gap_16_inner_failures_choice_variables_and_context_retry_count():
     assert "del env.stack[-2]" in inspect.getsource(sample)  # the swapped operands
     entered = inspect.getsource(state.CommonStateField._eval_body)
     assert "RetryCount" not in entered  # AWS: every state's context has RetryCount
+
+
+def test_gap_16_a_wait_beyond_the_longest_execution_waits():
+    from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import (
+        WaitFunction,
+    )
+
+    # moto waits whatever the delay (AWS: the execution times out at its longest duration).
+    assert "set_timed_out" not in inspect.getsource(WaitFunction)

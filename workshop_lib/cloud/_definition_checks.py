@@ -9,7 +9,7 @@ run later failed naming "None". AWS refuses such a definition with `InvalidDefin
 * `SCHEMA_VALIDATION_FAILED`: a state with neither `Next` nor `End`, a JSONPath-only field in
   a JSONata state (or the reverse), a JSONPath state in a JSONata machine;
 * `INVALID_JSONATA_EXPRESSION` / `UNSUPPORTED_JSONATA_EXPRESSION`: a `{% %}` expression that
-  does not parse, or that uses `$$`.
+  does not parse, or that uses `$$`; a Wait's `Seconds` outside 0..99999999.
 
 Messages follow AWS's form: `Invalid State Machine Definition: 'CODE: message at /path, ...'`.
 """
@@ -35,6 +35,7 @@ _JSONPATH_ONLY = (
     "CausePath",
 )
 _JSONATA_ONLY = ("Arguments", "Output", "Items")
+_MAX_WAIT_SECONDS = 99999999  # AWS's documented range for a Wait's Seconds
 _NEEDS_NEXT_OR_END = ("Task", "Pass", "Wait", "Parallel", "Map")
 
 
@@ -83,6 +84,20 @@ def _scope(machine: dict[str, Any], where: str, language: str, found: list[str])
             found.append(
                 "SCHEMA_VALIDATION_FAILED: This state must have either a 'Next' or an 'End' "
                 f"field at {at}"
+            )
+        seconds = state.get("Seconds") if kind == "Wait" else None
+        if (
+            seconds is not None
+            and not isinstance(seconds, str)
+            and (
+                isinstance(seconds, bool)
+                or not isinstance(seconds, int)
+                or not (0 <= seconds <= _MAX_WAIT_SECONDS)
+            )
+        ):
+            found.append(
+                "SCHEMA_VALIDATION_FAILED: The value of the field 'Seconds' must be an "
+                f"integer from 0 to {_MAX_WAIT_SECONDS} at {at}/Seconds"
             )
         own = state.get("QueryLanguage", language)
         if language == "JSONata" and state.get("QueryLanguage") == "JSONPath":

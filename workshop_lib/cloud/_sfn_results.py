@@ -32,6 +32,7 @@ def install() -> None:
     _describe_execution_output_as_json()
     _inner_failures_keep_their_states_names()
     _state_prefix_once()
+    _waits_beyond_the_longest_execution_time_out()
 
 
 def aws_timestamp(value: Any) -> Any:
@@ -202,6 +203,32 @@ def _state_prefix_once() -> None:
             return found
 
         setattr(FailureEventException, name, details)
+
+
+# -- a Wait longer than an execution may last ----------------------------------------------------
+
+#: The longest an execution runs: a year (Standard), five minutes (Express).
+LONGEST_EXECUTION_S = {"STANDARD": 365 * 24 * 3600, "EXPRESS": 5 * 60}
+
+
+def _waits_beyond_the_longest_execution_time_out() -> None:
+    from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import (
+        WaitFunction,
+    )
+
+    def eval_body(self: Any, env: Any) -> None:
+        seconds = self._get_wait_seconds(env=env)
+        # moto's execution type always says STANDARD; an Express execution's ARN says express.
+        execution_arn = str(env.states.context_object.context_object_data["Execution"]["Id"])
+        limit = LONGEST_EXECUTION_S["EXPRESS" if ":express:" in execution_arn else "STANDARD"]
+        if seconds > limit and not env._is_frame:
+            # On AWS the execution times out when it reaches its longest duration; here it
+            # times out at once instead of waiting (even time-scaled) for days.
+            env.set_timed_out()
+            return
+        self._wait_interval(env=env, wait_seconds=seconds)
+
+    WaitFunction._eval_body = eval_body
 
 
 # -- DescribeExecution ----------------------------------------------------------------------------
