@@ -51,11 +51,11 @@ def bucket(local_cloud) -> str:
     return name
 
 
-def distributed_map(checker: str, reader: dict | None, **extra) -> dict:
+def distributed_map(checker: str, reader: dict | None, children="STANDARD", **extra) -> dict:
     state: dict = {
         "Type": "Map",
         "ItemProcessor": {
-            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": children},
             "StartAt": "Check",
             "States": {"Check": {"Type": "Task", "Resource": checker, "End": True}},
         },
@@ -137,7 +137,10 @@ def test_json_lines_csv_and_object_listings_are_read_as_aws_reads_them(
     checker, bucket, lambda_role
 ):
     lines = run(
-        distributed_map(checker, s3_reader(bucket, "items.jsonl", InputType="JSONL")), lambda_role
+        distributed_map(
+            checker, s3_reader(bucket, "items.jsonl", InputType="JSONL"), children="EXPRESS"
+        ),
+        lambda_role,
     )
     assert [item["seen"] for item in json.loads(lines["output"])] == [
         {"n": 1},

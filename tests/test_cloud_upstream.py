@@ -378,6 +378,8 @@ def test_gap_17_distributed_map_lacks_batcher_thresholds_and_result_files():
 
     assert not any("BATCHER" in name.upper() for name in ASLLexer.symbolicNames)
     assert "JSONL" not in {member.value for member in InputTypeValue}
+    assert "ERRORNAMEStatesExceedToleratedFailureThreshold" in ASLLexer.symbolicNames
+    assert "STANDARD" in ASLLexer.symbolicNames and "EXPRESS" not in ASLLexer.symbolicNames
     assert "float(ctx.NUMBER().getText())" in inspect.getsource(
         Preprocessor.visitTolerated_failure_percentage_number
     )

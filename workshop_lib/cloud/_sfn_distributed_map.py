@@ -9,7 +9,8 @@ moto's interpreter reads items from S3 and runs a Map Run, but:
   no tolerated failure threshold was enforced: failed children came back as null and the Map
   succeeded. Now more failures than tolerated fail the Map with
   `States.ExceedToleratedFailureThreshold` (MapRunFailed, MapStateFailed, as on AWS).
-* `ReaderConfig.InputType: JSONL` (JSON Lines) was refused.
+* `ReaderConfig.InputType: JSONL` (JSON Lines) and Express child workflows
+  (`ProcessorConfig.ExecutionType: EXPRESS`) were refused.
 * An S3 object listing gave the first 1,000 objects in boto3's shape; AWS lists every object
   under the prefix, each item `{Etag, Key, LastModified (epoch seconds), Size, StorageClass}`.
 * `ResultWriter` wrote an empty manifest; now it writes AWS's `manifest.json` and the
@@ -160,6 +161,12 @@ def _rewrite(node: Any, extras: dict[str, dict[str, Any]], name: str | None = No
                 changed = True
             if "ItemBatcher" in node:
                 extras.setdefault(name, {})["batcher"] = node.pop("ItemBatcher")
+                changed = True
+            processor = (node.get("ItemProcessor") or {}).get("ProcessorConfig") or {}
+            if processor.get("ExecutionType") == "EXPRESS":
+                # Children run the same way here; only the grammar lacks the word.
+                processor["ExecutionType"] = "STANDARD"
+                extras.setdefault(name, {})["express"] = True
                 changed = True
             config = (node.get("ItemReader") or {}).get("ReaderConfig") or {}
             if config.get("InputType") == "JSONL":
