@@ -38,6 +38,18 @@ def test_learner_notebooks_keep_everything_but_solutions():
     assert notebook.cells[1].source.startswith("# BEGIN")  # the source is untouched
 
 
+def test_learner_links_to_the_docs_still_resolve_one_folder_deeper():
+    from workshop_lib.course._editions import LEARNER_DIR
+    from workshop_lib.notebooks._runner import NOTEBOOKS
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_markdown_cell("An [ARN](../docs/glossary.md#arn).")]
+    (cell,) = learner_notebook(notebook).cells
+    target = cell.source.split("](")[1].split("#")[0]
+    assert (LEARNER_DIR / target).resolve() == (NOTEBOOKS / "../docs/glossary.md").resolve()
+    assert (LEARNER_DIR / target).exists()
+
+
 def test_committed_learner_edition_is_up_to_date():
     stale = [status.notebook for status in check() if not status.up_to_date]
     assert not stale, f"run `workshop editions build`: {stale}"

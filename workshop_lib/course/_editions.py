@@ -22,6 +22,7 @@ LEARNER_DIR = NOTEBOOKS / "learner"
 _BEGIN = re.compile(r"^(\s*)# BEGIN SOLUTION\s*$")
 _END = re.compile(r"^\s*# END SOLUTION\s*$")
 _STARTER = re.compile(r"^(\s*)# STARTER: ?(.*)$")
+_UP_LINK = re.compile(r"(\]\()\.\./")
 
 
 def learner_source(source: str) -> str:
@@ -60,6 +61,9 @@ def learner_notebook(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
     for cell in learner.cells:
         if cell.cell_type == "code" and has_solutions(cell.source):
             cell.source = learner_source(cell.source)
+        elif cell.cell_type == "markdown":
+            # The learner edition lives one folder deeper: ../docs/x.md becomes ../../docs/x.md.
+            cell.source = _UP_LINK.sub(r"\1../../", cell.source)
     learner.metadata["workshop_edition"] = "learner"
     return learner
 
