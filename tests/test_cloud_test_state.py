@@ -248,3 +248,44 @@ def test_bad_requests_get_aws_error_codes(sfn, request_, code):
         sfn.test_state(**request_)
     assert raised.value.response["Error"]["Code"] == code
     assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+MAP = {
+    "Type": "Map",
+    "ItemsPath": "$.items",
+    "ItemProcessor": {
+        "ProcessorConfig": {"Mode": "INLINE"},
+        "StartAt": "Wrap",
+        "States": {"Wrap": {"Type": "Pass", "Parameters": {"v.$": "$"}, "End": True}},
+    },
+    "ResultPath": "$.wrapped",
+    "Next": "Done",
+}
+
+
+def test_a_map_state_runs_its_iterations_or_takes_a_mocked_result(sfn):
+    ran = call(sfn, definition=json.dumps(MAP), input='{"items": [1, 2]}', inspectionLevel="DEBUG")
+    assert ran["status"] == "SUCCEEDED" and ran["nextState"] == "Done"
+    assert json.loads(ran["output"]) == {"items": [1, 2], "wrapped": [{"v": 1}, {"v": 2}]}
+    # The inner state's Parameters do not stand in for the Map's own data flow.
+    assert json.loads(ran["inspectionData"]["afterParameters"]) == {"items": [1, 2]}
+    mocked = call(
+        sfn,
+        definition=json.dumps(MAP),
+        input='{"items": [1, 2]}',
+        mock={"result": '["a", "b"]'},
+    )
+    assert json.loads(mocked["output"]) == {"items": [1, 2], "wrapped": ["a", "b"]}
+
+
+def test_a_parallel_state_runs_its_branches(sfn):
+    state = {
+        "Type": "Parallel",
+        "Branches": [
+            {"StartAt": "A", "States": {"A": {"Type": "Pass", "Result": 1, "End": True}}},
+            {"StartAt": "B", "States": {"B": {"Type": "Pass", "Result": 2, "End": True}}},
+        ],
+        "End": True,
+    }
+    answer = call(sfn, definition=json.dumps(state), input="{}")
+    assert answer["status"] == "SUCCEEDED" and json.loads(answer["output"]) == [1, 2]

@@ -420,3 +420,13 @@ def test_gap_16_a_wait_beyond_the_longest_execution_waits():
 
     # moto waits whatever the delay (AWS: the execution times out at its longest duration).
     assert "set_timed_out" not in inspect.getsource(WaitFunction)
+
+
+def test_gap_16_test_state_parses_every_nested_state_as_the_tested_one():
+    from moto.stepfunctions.parser.asl.parse.test_state.preprocessor import (
+        TestStatePreprocessor,
+    )
+
+    # Every state_decl_body becomes a TestStateProgram, so a Map or Parallel cannot parse.
+    source = inspect.getsource(TestStatePreprocessor.visitState_decl_body)
+    assert "return TestStateProgram(state_field)" in source and "depth" not in source

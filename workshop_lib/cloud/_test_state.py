@@ -60,6 +60,48 @@ def install() -> None:
         return ActionResult(answer)
 
     StepFunctionResponse.test_state = handler
+    _only_the_tested_state_is_inspected()
+
+
+def _only_the_tested_state_is_inspected() -> None:
+    """moto's TestState parser treated every state it met as the tested one: the states inside
+    a Map or a Parallel became test programs too (the state failed to parse), and their
+    InputPath/Parameters/ResultPath overwrote the tested state's inspection data."""
+    from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
+    from moto.stepfunctions.parser.asl.parse.test_state.preprocessor import (
+        TestStatePreprocessor,
+    )
+
+    def nested(self: Any) -> bool:
+        return getattr(self, "_workshop_depth", 0) > 1
+
+    original_body = TestStatePreprocessor.visitState_decl_body
+
+    def visit_body(self: Any, ctx: Any) -> Any:
+        self._workshop_depth = getattr(self, "_workshop_depth", 0) + 1
+        try:
+            if nested(self):
+                return Preprocessor.visitState_decl_body(self, ctx)
+            return original_body(self, ctx)
+        finally:
+            self._workshop_depth -= 1
+
+    TestStatePreprocessor.visitState_decl_body = visit_body
+    for name in (
+        "visitInput_path_decl",
+        "visitParameters_decl",
+        "visitResult_selector_decl",
+        "visitResult_path_decl",
+        "visitResult_decl",
+    ):
+        decorated = getattr(TestStatePreprocessor, name)
+
+        def visit(self: Any, ctx: Any, _decorated: Any = decorated, _name: str = name) -> Any:
+            if nested(self):
+                return getattr(Preprocessor, _name)(self, ctx)
+            return _decorated(self, ctx)
+
+        setattr(TestStatePreprocessor, name, visit)
 
 
 # -- the request ------------------------------------------------------------------------------
