@@ -16,7 +16,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--samples", type=int, default=60, help="warm samples (at least 50)")
     parser.add_argument(
-        "--no-images", action="store_true", help="skip the image batch figures (about two minutes)"
+        "--no-images",
+        action="store_true",
+        help="skip the image batch and Distributed Map figures (several minutes)",
     )
     parser.set_defaults(func=_bench)
 

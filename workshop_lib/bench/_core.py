@@ -21,6 +21,7 @@ from .. import clients, cloud
 from .. import constants as C
 from ._asl import measure_execution_ratio, measure_query_languages, measure_test_state
 from ._coldstart import measure_cold_start_cpu
+from ._distributed_map import measure_distributed_map
 from ._images import measure_image_batch
 
 NOOP_HANDLER = "def handler(event, context):\n    return event\n"
@@ -45,6 +46,13 @@ GOALS = (
     Benchmark("JSONata vs JSONPath (3 Pass states)", "jsonata_3pass_ms", 1.5, "jsonpath_3pass_ms"),
     Benchmark("DEBUG TestState vs bare request", "test_state_ms", 3.0, "bare_request_ms"),
     Benchmark("image batch (Map) vs direct Pillow", "image_batch_ratio", 1.3),
+    Benchmark(
+        "Distributed Map, 1,000 photos vs direct",
+        "distributed_map_1000_s",
+        1.5,
+        "distributed_map_direct_s",
+    ),
+    Benchmark("Distributed Map peak memory (MB)", "distributed_map_peak_mb", 3072.0),
     Benchmark("catch-up to notebook 06 from empty (s)", "catch_up_s", 30.0),
 )
 
@@ -93,7 +101,8 @@ def run_benchmarks(
     """Start a fresh local cloud on a free port, measure, and stop it.
 
     `images` adds the image batch figures (about two minutes: 20 photos of 12 megapixels
-    through the Map workflow, then the same work directly)."""
+    through the Map workflow, then the same work directly) and the Distributed Map figures
+    (1,000 photos of 0.3 megapixels through a Distributed Map, then directly)."""
     result = BenchResult()
     port = _free_port()
     previous = {k: os.environ.get(k) for k in (C.ENV_CLOUD_PORT, C.ENV_STATE_DIR)}
@@ -109,6 +118,7 @@ def run_benchmarks(
             _measure_cloud(result, warm_samples, status.pid)
             if images:
                 measure_image_batch(result.figures)
+                measure_distributed_map(result.figures, server_pid=status.pid)
             for name, measure in (extra or {}).items():
                 result.figures[name] = measure()
             result.figures["catch_up_s"] = _catch_up_seconds()
