@@ -168,3 +168,35 @@ def test_offline_names_do_not_change(local_cloud):
 
     assert resolve_app("santa").stack_name == "workshop-santa"
     assert learner.current().tags() == {C.TAG_KEY: C.TAG_VALUE}
+
+
+def test_the_cli_asks_before_deploying_and_cleans_up_only_yours(
+    shared_account, monkeypatch, tmp_path, capsys
+):
+    from workshop_lib.cli import main
+
+    app = tmp_path / "santa"
+    shutil.copytree(REPO / "infra" / "santa", app)
+    cloudformation = clients.client("cloudformation")
+    as_learner(monkeypatch, "erin")
+    # A wrong answer deploys nothing.
+    monkeypatch.setattr("builtins.input", lambda prompt: "000000000000")
+    assert main(["deploy", str(app)]) == 1
+    shown = capsys.readouterr()
+    assert "workshop-erin-santa" in shown.out and "region us-east-1" in shown.out
+    assert "Nothing was deployed: the answer was not the account id" in shown.err
+    with pytest.raises(cloudformation.exceptions.ClientError):
+        cloudformation.describe_stacks(StackName="workshop-erin-santa")
+    # The account id deploys Erin's own stack.
+    monkeypatch.setattr("builtins.input", lambda prompt: C.OFFLINE_ACCOUNT_ID)
+    assert main(["deploy", str(app)]) == 0
+    assert cloudformation.describe_stacks(StackName="workshop-erin-santa")["Stacks"]
+    # Frank's cleanup, after listing what it would delete, leaves Erin's stack alone.
+    as_learner(monkeypatch, "frank")
+    monkeypatch.setattr("builtins.input", lambda prompt: "yes")
+    assert main(["cleanup"]) == 0
+    assert "resource(s) of yours (frank)" in capsys.readouterr().out
+    assert cloudformation.describe_stacks(StackName="workshop-erin-santa")["Stacks"]
+    as_learner(monkeypatch, "erin")
+    assert main(["cleanup", "--yes"]) == 0
+    assert not find_all(everyone=True).resources

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 
 from .. import constants as C
 
@@ -85,7 +86,13 @@ def _deploy(args: argparse.Namespace) -> int:
             print(str(stop.plan).replace("NOT confirmed: nothing was created.", ""))
             account = stop.plan.account_id
             answer = input(f"Type the account id ({account}) to deploy there: ").strip()
-            confirm_real_account(answer, creates=actions)
+            if answer != account:
+                print(
+                    f"Nothing was deployed: the answer was not the account id {account}. Run "
+                    "the command again and type it (or pass --yes in a script).",
+                    file=sys.stderr,
+                )
+                return 1
 
     parameters = dict(item.split("=", 1) for item in args.parameter)
     stack = deploy(args.app, parameters=parameters or None)
