@@ -502,3 +502,19 @@ def test_a_layers_python_directory_is_importable_and_may_bring_its_own_boto3(run
     )
     _, body = invoke(runtime, spec, {})
     assert body == ["from the layer", "from the layer"]
+
+
+def test_cloud_stop_ends_handlers_children_and_logs_keep_cloudwatchs_event_size(monkeypatch):
+    from workshop_lib import clients
+
+    printer = "def lambda_handler(event, context):\n    print('x' * 300_000)\n    return 1\n"
+    with own_cloud(monkeypatch):
+        create_function("forks-a-child", {"app.py": FORKS_A_CHILD})
+        create_function("prints-a-lot", {"app.py": printer})
+        lam = clients.client("lambda")
+        body = json.loads(lam.invoke(FunctionName="forks-a-child", Payload=b"{}")["Payload"].read())
+        assert not lam.invoke(FunctionName="prints-a-lot", Payload=b"{}").get("FunctionError")
+        events = clients.client("logs").filter_log_events(logGroupName="/aws/lambda/prints-a-lot")
+        long = [e["message"] for e in events["events"] if e["message"].startswith("xxx")]
+        assert [len(m.encode()) for m in long] == [constants.LOG_EVENT_MAX_BYTES]
+    assert gone(body["child"]) and gone(body["worker"])  # `cloud stop` took them along
