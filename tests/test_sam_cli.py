@@ -125,6 +125,14 @@ def test_a_sam_template_deployed_by_change_set_has_its_resources_and_outputs(loc
         api_id = outputs["HelloWorldApi"].split("//")[1].split(".")[0]
         paths = {r["path"]: r for r in apigateway.get_resources(restApiId=api_id)["items"]}
         assert "GET" in paths["/hello"]["resourceMethods"]
+        # Each resource reports its progress, as `sam deploy` prints it.
+        events = clients.client("cloudformation").describe_stack_events(StackName=stack)
+        done = {
+            e["LogicalResourceId"]
+            for e in events["StackEvents"]
+            if e["ResourceStatus"] == "CREATE_COMPLETE"
+        }
+        assert {"HelloWorldFunction", "HelloWorldFunctionRole", "ServerlessRestApi"} <= done
         body = clients.client("cloudformation").get_template(StackName=stack)["TemplateBody"]
         sent = body if isinstance(body, dict) else json.loads(body)
         assert sent["Transform"] == "AWS::Serverless-2016-10-31"
@@ -205,7 +213,13 @@ needs_sam = pytest.mark.skipif(
 
 
 def sam(
-    args: list[str], *, cwd: Path, port: int, check: bool = True, answers: str | None = None
+    args: list[str],
+    *,
+    cwd: Path,
+    port: int,
+    check: bool = True,
+    answers: str | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> str:
     env = {
         **os.environ,
@@ -218,6 +232,7 @@ def sam(
         "https_proxy": "http://127.0.0.1:9",
         "NO_PROXY": "127.0.0.1,localhost",
         "no_proxy": "127.0.0.1,localhost",
+        **(extra_env or {}),
     }
     result = subprocess.run(
         [str(SAM), *args],
@@ -378,3 +393,41 @@ def test_a_guided_deploy_saves_its_answers_for_the_next_deploy_and_delete(local_
     sam(["delete", "--no-prompts"], cwd=app, port=port)
     summaries = clients.client("cloudformation").list_stacks()["StackSummaries"]
     assert {s["StackStatus"] for s in summaries if s["StackName"] == stack} == {"DELETE_COMPLETE"}
+
+
+def _python_312() -> str | None:
+    """A Python 3.12 that runs (`sam build` needs the template's runtime), or None."""
+    candidates = [
+        shutil.which("python3.12"),
+        *sorted(Path.home().glob(".pyenv/versions/3.12*/bin/python3.12")),
+    ]
+    for candidate in candidates:
+        if (
+            candidate
+            and subprocess.run([str(candidate), "--version"], capture_output=True).returncode == 0
+        ):
+            return str(candidate)
+    return None
+
+
+@needs_sam
+@pytest.mark.cloud
+def test_sam_build_then_deploy_uses_the_built_app(local_cloud, tmp_path):
+    python = _python_312()
+    if python is None:
+        pytest.skip("sam build needs Python 3.12 (the template's runtime) on PATH")
+    port = local_cloud.port
+    app = tmp_path / "hello"
+    (app / "hello_world").mkdir(parents=True)
+    (app / "template.yaml").write_text(HELLO_TEMPLATE)
+    (app / "hello_world" / "app.py").write_text(HELLO_HANDLER)
+    (app / "hello_world" / "requirements.txt").write_text("")
+    path = f"{Path(python).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    built = sam(["build"], cwd=app, port=port, extra_env={"PATH": path})
+    assert "Build Succeeded" in built
+    assert (app / ".aws-sam" / "build" / "HelloWorldFunction" / "app.py").exists()
+    stack = f"sam-built-{uuid.uuid4().hex[:6]}"
+    _deploy(app, stack, port)  # sam deploy takes .aws-sam/build/template.yaml after a build
+    invoked = sam(["remote", "invoke", "--stack-name", stack], cwd=app, port=port)
+    assert '"statusCode": 200' in invoked
+    _delete(app, stack, port, [])

@@ -8,7 +8,7 @@ a. The SAM transform runs on the server, as on AWS (moto ignores `Transform` and
    create `AWS::Serverless::*` resources). GetTemplate still returns the template as sent.
 b. Executing a change set gives the stack its outputs, description, parameters and exports
    (moto only applies the resources, so `sam list stack-outputs` and the SAM CLI's own managed
-   stack found no outputs and stopped).
+   stack found no outputs and stopped), and an event per resource changed.
 c. A resource that fails while a change set executes rolls the stack back with the reason in
    its events (moto answered with a server error and left the stack in progress).
 d. A state machine's `DefinitionS3Location` (where `sam package` puts a `DefinitionUri` file)
@@ -147,9 +147,48 @@ def _complete_change_set_execution(models: Any) -> None:
         stack.output_map = stack._create_output_map()
         for export in stack.exports:
             self.exports[export.name] = export
+        _add_resource_events(models, stack, change_set)
         return None
 
     models.CloudFormationBackend.execute_change_set = execute_change_set
+
+
+_VERBS = {"Add": "CREATE", "Modify": "UPDATE", "Remove": "DELETE"}
+
+
+def _add_resource_events(models: Any, stack: Any, change_set: Any) -> None:
+    """Each changed resource's IN_PROGRESS and COMPLETE events, before the stack's own last
+    one, as CloudFormation reports them (and `sam deploy` prints them)."""
+    from moto.core.utils import utcnow
+
+    last = stack.events[-1] if stack.events else None
+    if last is None or last.logical_resource_id != stack.name:
+        return
+    stack.events.pop()
+    for change in change_set.changes:
+        verb = _VERBS.get(change.action)
+        if verb is None:
+            continue
+        physical = ""
+        if verb != "DELETE":
+            with contextlib.suppress(Exception):
+                resource = stack.resource_map._parsed_resources.get(change.logical_resource_id)
+                physical = str(getattr(resource, "physical_resource_id", "") or "")
+        for phase in ("IN_PROGRESS", "COMPLETE"):
+            stack.events.append(
+                models.Event(
+                    stack_id=stack.stack_id,
+                    stack_name=stack.name,
+                    logical_resource_id=change.logical_resource_id,
+                    physical_resource_id=physical,
+                    resource_type=change.resource_type,
+                    resource_status=f"{verb}_{phase}",
+                    resource_status_reason=None,
+                    resource_properties=None,
+                )
+            )
+    last.timestamp = utcnow()  # the stack finishes after its resources
+    stack.events.append(last)
 
 
 def _find_change_set(backend: Any, name: str, stack_name: str | None) -> Any:
