@@ -105,6 +105,8 @@ def test_every_notebook_stops_at_its_gate_before_creating_anything(path, local_c
     message = error["evalue"]
     assert "set CONFIRM_AWS = True in its parameters cell" in message
     assert "region us-east-1" in message and "Estimated cost: about $" in message
+    # The same account and region the snapshot below looks at (else it would prove nothing).
+    assert f"account {C.OFFLINE_ACCOUNT_ID}, region {C.OFFLINE_REGION}" in message
     assert "workshop-gatekeeper-" in message  # whose names these would have been
     # The gate is the first thing after the imports: nothing ran that could create anything.
     assert everything_in_the_cloud() == before
