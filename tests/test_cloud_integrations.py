@@ -77,7 +77,9 @@ def test_sns_publish_returns_the_message_id_and_names_a_missing_topic(lambda_rol
         one_task("arn:aws:states:::sns:publish", {"TopicArn": topic, "Message": {"a": 1}}),
         lambda_role,
     )
-    assert set(published) == {"MessageId"}
+    assert list(published) == ["MessageId", "SdkHttpMetadata", "SdkResponseMetadata"]
+    assert published["SdkHttpMetadata"]["HttpStatusCode"] == 200
+    assert published["SdkResponseMetadata"]["RequestId"]
     done = run(
         one_task("arn:aws:states:::sns:publish", {"TopicArn": topic + "-gone", "Message": "x"}),
         lambda_role,
@@ -113,6 +115,7 @@ def test_dynamodb_put_get_update_delete_and_a_failed_condition(lambda_role, tabl
         lambda_role,
     )
     assert got["Item"] == {"id": {"S": "kid-1"}, "gifts": {"N": "2"}}
+    assert list(got) == ["Item", "SdkHttpMetadata", "SdkResponseMetadata"]
     updated = output_of(
         one_task(
             "arn:aws:states:::dynamodb:updateItem",

@@ -217,6 +217,11 @@ def test_gap_17_service_tasks_pass_parameters_and_results_unmapped():
     # The helpers our mapping calls are still there.
     assert callable(base._to_boto_request) and callable(base._from_boto_response)
     assert "s3" not in state_task_service_aws_sdk._SERVICE_ERROR_NAMES
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_sns,
+    )
+
+    assert "SdkHttpMetadata" not in inspect.getsource(state_task_service_sns)
 
 
 def test_gap_17_callbacks_name_every_timeout_states_timeout_and_drop_the_failure_cause():
@@ -430,3 +435,11 @@ def test_gap_16_test_state_parses_every_nested_state_as_the_tested_one():
     # Every state_decl_body becomes a TestStateProgram, so a Map or Parallel cannot parse.
     source = inspect.getsource(TestStatePreprocessor.visitState_decl_body)
     assert "return TestStateProgram(state_field)" in source and "depth" not in source
+
+
+def test_gap_16_jsonata_fields_of_the_wrong_type_are_not_query_evaluation_errors():
+    from moto.stepfunctions.parser.asl.component.state.choice.comparison import comparison
+    from moto.stepfunctions.parser.asl.component.state.wait.wait_function import seconds
+
+    assert "raise RuntimeError" in inspect.getsource(comparison.ConditionStringJSONata)
+    assert "int(env.stack.pop())" in inspect.getsource(seconds.SecondsJSONata)

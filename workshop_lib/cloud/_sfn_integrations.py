@@ -8,13 +8,50 @@ a timestamp (`aws-sdk:s3:listObjectsV2`) breaks DescribeExecution. This module p
 back, with botocore's service models, and writes timestamps as AWS does: epoch milliseconds in
 the optimized integrations, ISO 8601 text in the AWS SDK ones. AWS SDK errors are named after
 the service in PascalCase (`S3.NoSuchKeyException`; moto said `s3.NoSuchKeyException`).
+The optimized SNS, SQS and DynamoDB integrations answer, as on AWS, with the SDK's
+`SdkHttpMetadata` and `SdkResponseMetadata` beside the service's own fields, keys in order.
 """
 
 from __future__ import annotations
 
 import datetime
+import email.utils
 import functools
+import json
+import uuid
+import zlib
 from typing import Any
+
+# The Content-Type each optimized integration's service answers with (AWS's Java SDK).
+_CONTENT_TYPES = {
+    "sns": "text/xml",
+    "sqs": "text/xml",
+    "dynamodb": "application/x-amz-json-1.0",
+}
+
+
+def with_sdk_metadata(service: str, response: dict[str, Any]) -> dict[str, Any]:
+    """An optimized integration's result with the SDK metadata AWS adds, keys sorted."""
+    request_id = str(uuid.uuid4())
+    body = json.dumps(response, separators=(",", ":"), default=str).encode("utf-8")
+    headers = {
+        "Content-Length": str(len(body)),
+        "Content-Type": _CONTENT_TYPES[service],
+        "Date": email.utils.formatdate(usegmt=True),
+        "x-amzn-RequestId": request_id,
+    }
+    if service == "dynamodb":
+        headers["Connection"] = "keep-alive"
+        headers["Server"] = "Server"
+        headers["x-amz-crc32"] = str(zlib.crc32(body))
+    result = dict(response)
+    result["SdkHttpMetadata"] = {
+        "AllHttpHeaders": {name: [value] for name, value in sorted(headers.items())},
+        "HttpHeaders": dict(sorted(headers.items())),
+        "HttpStatusCode": 200,
+    }
+    result["SdkResponseMetadata"] = {"RequestId": request_id}
+    return dict(sorted(result.items()))
 
 
 @functools.lru_cache(maxsize=64)
@@ -83,6 +120,8 @@ def install() -> None:
         if isinstance(response, dict):
             as_millis = not isinstance(self, state_task_service_aws_sdk.StateTaskServiceAwsSdk)
             converted = _timestamps(response, as_millis)
+            if "SdkHttpMetadata" in converted:  # the Java SDK's answer: keys in order
+                converted = dict(sorted(converted.items()))
             response.clear()
             response.update(converted)
 
@@ -96,3 +135,31 @@ def install() -> None:
         return known_names.get(service_name.lower()) or service_name[:1].upper() + service_name[1:]
 
     sdk._normalise_service_error_name = staticmethod(service_error_name)
+
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_dynamodb,
+        state_task_service_sns,
+        state_task_service_sqs,
+    )
+
+    for service, cls in (
+        ("sns", state_task_service_sns.StateTaskServiceSns),
+        ("sqs", state_task_service_sqs.StateTaskServiceSqs),
+        ("dynamodb", state_task_service_dynamodb.StateTaskServiceDynamoDB),
+    ):
+        original_task = cls._eval_service_task
+
+        def eval_service_task(
+            self: Any,
+            env: Any,
+            *args: Any,
+            _original: Any = original_task,
+            _service: str = service,
+            **kwargs: Any,
+        ) -> None:
+            _original(self, env, *args, **kwargs)
+            # Request-response only: a callback's result is what SendTaskSuccess sent.
+            if self.resource.condition is None and isinstance(env.stack[-1], dict):
+                env.stack.append(with_sdk_metadata(_service, env.stack.pop()))
+
+        cls._eval_service_task = eval_service_task
