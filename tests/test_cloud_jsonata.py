@@ -422,3 +422,33 @@ def test_an_error_inside_a_map_keeps_its_name_and_can_be_caught():
 def test_every_state_has_a_retry_count_in_the_context():
     output = {"count": "{% $states.context.State.RetryCount %}"}
     assert output_of(one_pass(output)) == {"count": 0}
+
+
+@pytest.mark.parametrize(
+    ("state", "field", "expected"),
+    [
+        (
+            {
+                "Type": "Choice",
+                "Choices": [{"Condition": "{% $states.input.x %}", "Next": "End"}],
+                "Default": "End",
+            },
+            "Choices[0]/Condition",
+            "boolean",
+        ),
+        ({"Type": "Wait", "Seconds": "{% -1 %}", "Next": "End"}, "Seconds", "integer"),
+        ({"Type": "Wait", "Seconds": "{% 1.5 %}", "Next": "End"}, "Seconds", "integer"),
+        ({"Type": "Fail", "Error": "{% 5 %}"}, "Error", "string"),
+    ],
+)
+def test_a_field_of_the_wrong_type_is_a_query_evaluation_error(state, field, expected):
+    states = {"S": state}
+    if state["Type"] != "Fail":
+        states["End"] = {"Type": "Succeed"}
+    result = run({"QueryLanguage": "JSONata", "StartAt": "S", "States": states}, {"x": 5})
+    assert (result["status"], result["error"]) == ("FAILED", "States.QueryEvaluationError")
+    assert (
+        f"specified for the field '{field}' returned an unexpected result type."
+        in (result["cause"])
+    )
+    assert f"Expected '{expected}'" in result["cause"]

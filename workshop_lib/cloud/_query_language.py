@@ -26,7 +26,8 @@ def install() -> None:
     """Patch moto's interpreter (runs once moto.stepfunctions.parser.models is imported)."""
     _evaluate_jsonata_in_process()
     _assign_when_the_state_exits()
-    _track_fields()
+    _typed_jsonata_fields()
+    _track_fields()  # after the patches above: it wraps the bodies they set
     _assigned_variables_as_json()
     _string_literals_as_json()
     _query_language_scopes_per_parse()
@@ -110,6 +111,69 @@ def _evaluate_jsonata_in_process() -> None:
 
     string_expression.StringJSONata._eval_body = jsonata_eval_body
     string_expression.StringVariableSample._eval_body = variable_sample_eval_body
+
+
+def _jsonata_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "null" if value is None else "object"
+
+
+def unexpected_type(env: Any, expression: str, expected: str, value: Any) -> Exception:
+    """AWS's words for a field whose expression gave the wrong type (as for Map's Items)."""
+    import json
+
+    return query_evaluation_error(
+        env,
+        f"The JSONata expression '{expression}' specified for the field '{_jsonata.field_path()}'"
+        f" returned an unexpected result type. Expected '{expected}', but was "
+        f"'{_jsonata_type(value)}' for value: {json.dumps(value, separators=(',', ':'))}",
+    )
+
+
+def _typed_jsonata_fields() -> None:
+    from moto.stepfunctions.parser.asl.component.common.string.string_expression import (
+        StringJSONata,
+    )
+    from moto.stepfunctions.parser.asl.component.state.choice.comparison import comparison
+    from moto.stepfunctions.parser.asl.component.state.fail import cause_decl, error_decl
+    from moto.stepfunctions.parser.asl.component.state.wait.wait_function import seconds
+
+    def condition_eval_body(self: Any, env: Any) -> None:
+        # A Condition must give a boolean (moto raised a bare RuntimeError: States.Runtime).
+        self.string_jsonata.eval(env=env)
+        if not isinstance(env.stack[-1], bool):
+            raise unexpected_type(env, self.string_jsonata.expression, "boolean", env.stack[-1])
+
+    def wait_seconds(self: Any, env: Any) -> int:
+        # A positive integer up to 99999999 (moto cast whatever came: -1, 1.5 or 'a').
+        self.string_jsonata.eval(env=env)
+        value = env.stack.pop()
+        whole = isinstance(value, int) and not isinstance(value, bool)
+        if not whole or not 0 <= value <= 99999999:
+            raise unexpected_type(env, self.string_jsonata.expression, "integer", value)
+        return value
+
+    def text_eval_body(original: Any) -> Any:
+        def eval_body(self: Any, env: Any) -> None:
+            # A Fail state's Error and Cause are strings (moto failed on a number).
+            original(self, env)
+            expression = self.string_expression
+            if isinstance(expression, StringJSONata) and not isinstance(env.stack[-1], str):
+                raise unexpected_type(env, expression.expression, "string", env.stack[-1])
+
+        return eval_body
+
+    comparison.ConditionStringJSONata._eval_body = condition_eval_body
+    seconds.SecondsJSONata._get_wait_seconds = wait_seconds
+    error_decl.Error._eval_body = text_eval_body(error_decl.Error._eval_body)
+    cause_decl.Cause._eval_body = text_eval_body(cause_decl.Cause._eval_body)
 
 
 def _choice_rules_compare_with_variables() -> None:
