@@ -11,6 +11,7 @@ import pytest
 
 from workshop_lib import cloud
 from workshop_lib.course._editions import LEARNER_DIR
+from workshop_lib.display import unprotected_dollars
 from workshop_lib.notebooks import discover, export_html, run_notebook
 
 NOTEBOOKS = discover()
@@ -60,6 +61,15 @@ def test_notebook_runs_offline(path: Path, local_cloud, tmp_path):
         if output.get("output_type") == "error"
     ]
     assert not errors
+    # JupyterLab typesets `$...$` in HTML output as maths: no dollar may be left unprotected.
+    mangled = [
+        (index, text)
+        for index, cell in enumerate(executed.cells)
+        if cell.cell_type == "code"
+        for output in cell.get("outputs", [])
+        for text in unprotected_dollars(output.get("data", {}).get("text/html", ""))
+    ]
+    assert not mangled, f"HTML output whose $ JupyterLab would eat (cell, text): {mangled}"
 
 
 def test_html_export_is_self_contained():

@@ -16,7 +16,7 @@ from ..display import protect
 # Every control gets the same label width and overall width, so the tracks start at one x and
 # have the same length; labels must be short enough to fit (a long one would eat the track).
 LABEL_WIDTH = "12em"
-CONTROL_WIDTH = "34em"
+CONTROL_WIDTH = "42em"
 MAX_LABEL_CHARS = 22
 
 
