@@ -244,3 +244,50 @@ def test_express_executions_cannot_be_redriven(lambda_role):
         (sfn.exceptions.ExecutionNotRedrivable, sfn.exceptions.ExecutionDoesNotExist)
     ):
         sfn.redrive_execution(executionArn=execution)
+
+
+def test_a_distributed_map_is_redriven_for_its_failed_children_only(elf, bucket, lambda_role):
+    sfn = clients.client("stepfunctions")
+    definition = {
+        "StartAt": "Wrap",
+        "States": {
+            "Wrap": {
+                "Type": "Map",
+                "ItemsPath": "$.kids",
+                "ItemSelector": {"bucket.$": "$.bucket", "kid.$": "$$.Map.Item.Value"},
+                "MaxConcurrency": 1,
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                    "StartAt": "WrapOne",
+                    "States": {
+                        "WrapOne": {
+                            "Type": "Task",
+                            "Resource": elf,
+                            "Parameters": {
+                                "bucket.$": "$.bucket",
+                                "step.$": "$.kid.name",
+                                "fragile.$": "$.kid.fragile",
+                            },
+                            "End": True,
+                        }
+                    },
+                },
+                "End": True,
+            }
+        },
+    }
+    kids = [{"name": n, "fragile": n == "bo"} for n in ("ada", "bo", "cy")]
+    execution = sfn.start_execution(
+        stateMachineArn=machine(definition, lambda_role),
+        input=json.dumps({"bucket": bucket, "kids": kids}),
+    )["executionArn"]
+    assert finish(execution)["error"] == "States.ExceedToleratedFailureThreshold"
+    clients.client("s3").put_object(Bucket=bucket, Key="fixed", Body=b"")
+    sfn.redrive_execution(executionArn=execution)
+    done = finish(execution)
+    assert done["status"] == "SUCCEEDED"
+    assert json.loads(done["output"]) == [{"step": "ada"}, {"step": "bo"}, {"step": "cy"}]
+    assert calls(bucket) == {"ada": 1, "bo": 2, "cy": 1}
+    runs = sfn.list_map_runs(executionArn=execution)["mapRuns"]
+    statuses = sorted(sfn.describe_map_run(mapRunArn=r["mapRunArn"])["status"] for r in runs)
+    assert statuses == ["FAILED", "SUCCEEDED"]  # the first attempt's Map Run stays listed

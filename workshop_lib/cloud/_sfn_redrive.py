@@ -18,6 +18,7 @@ passes the same state several times replays each pass in order.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime
 import hashlib
@@ -232,6 +233,9 @@ def redrive(execution: Any) -> datetime.datetime:
         env.event_manager._history_event_list.extend(events)
         env.event_manager._event_id_gen._next_id = len(events) + 1
         env.event_history_context = EventHistoryContext(previous_event_id=0)
+        # The Map Runs of earlier attempts stay listed (ListMapRuns, DescribeMapRun).
+        with contextlib.suppress(AttributeError):
+            env.map_run_record_pool_manager._pool.update(previous.map_run_record_pool_manager._pool)
         context = env.states.context_object.context_object_data["Execution"]
         context["RedriveCount"] = ledger.redrive_count
         context["RedriveTime"] = ledger.redrive_date.isoformat()
