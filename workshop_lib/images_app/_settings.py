@@ -52,19 +52,48 @@ class FunctionSettings(list[FunctionSetting]):
             for s in self
         )
 
+    @property
+    def shared_environment(self) -> dict[str, str]:
+        """The variables every function has, with the same value (shown once, not per row)."""
+        if len(self) < 2:
+            return {}
+        first = self[0].environment
+        return {k: v for k, v in first.items() if all(s.environment.get(k) == v for s in self[1:])}
+
     @protected
     def _repr_html_(self) -> str:
+        shared = self.shared_environment
         rows = "".join(
             f"<tr><td><b>{html.escape(s.name)}</b></td><td><code>{html.escape(s.handler)}</code>"
-            f"</td><td>{s.memory_mb} MB</td><td>{s.timeout_s} s</td><td><small>"
-            + ", ".join(
-                f"{html.escape(k)}=<code>{html.escape(v)}</code>"
-                for k, v in sorted(s.environment.items())
+            f"</td><td class=num>{s.memory_mb} MB</td><td class=num>{s.timeout_s} s</td><td>"
+            + (
+                "<br>".join(
+                    _variable_html(k, v)
+                    for k, v in sorted(s.environment.items())
+                    if k not in shared
+                )
+                or "<small>(only the shared ones)</small>"
             )
-            + "</small></td></tr>"
+            + "</td></tr>"
             for s in self
         )
-        return (
-            "<table><tr><th>function</th><th>handler</th><th>memory</th><th>timeout</th>"
-            f"<th>environment variables</th></tr>{rows}</table>"
+        table = (
+            "<table><tr><th>function</th><th>handler</th><th class=num>memory</th>"
+            f"<th class=num>timeout</th><th>its own environment variables</th></tr>{rows}</table>"
         )
+        if shared:
+            listed = "<br>".join(_variable_html(k, v) for k, v in sorted(shared.items()))
+            table += f"<div><b>Every function also has:</b><br>{listed}</div>"
+        return table
+
+
+_SHOWN_CHARS = 48
+
+
+def _variable_html(name: str, value: str) -> str:
+    """`NAME = value` on one line; a long value is cut, with the whole of it on hover."""
+    shown = value if len(value) <= _SHOWN_CHARS else value[: _SHOWN_CHARS - 1] + "…"
+    return (
+        f"<small><code>{html.escape(name)}</code> = "
+        f'<code title="{html.escape(value, quote=True)}">{html.escape(shown)}</code></small>'
+    )
