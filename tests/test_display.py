@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
 import inspect
 import pkgutil
+from pathlib import Path
 
 import pytest
 
@@ -57,6 +59,44 @@ def test_every_html_representation_is_protected_from_maths():
         "These return HTML that JupyterLab's maths renderer would mangle; decorate them with "
         f"workshop_lib.display.protected: {bare}"
     )
+
+
+def _bare_html_calls(source: str) -> list[int]:
+    """Lines where HTML(...) or widgets.HTML(...) gets something not made by protect()."""
+    tree = ast.parse(source)
+    protected_names = {
+        target.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign)
+        and isinstance(node.value, ast.Call)
+        and getattr(node.value.func, "id", None) == "protect"
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    bare = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or not node.args:
+            continue
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+        if name != "HTML":
+            continue
+        first = node.args[0]
+        made_safe = isinstance(first, ast.Call) and getattr(first.func, "id", None) == "protect"
+        if not made_safe and not (isinstance(first, ast.Name) and first.id in protected_names):
+            bare.append(node.lineno)
+    return bare
+
+
+def test_html_displayed_outside_a_repr_goes_through_protect():
+    package = Path(workshop_lib.__file__).parent
+    bare = {
+        str(path.relative_to(package)): lines
+        for path in sorted(package.rglob("*.py"))
+        if (lines := _bare_html_calls(path.read_text(encoding="utf-8")))
+    }
+    assert not bare, f"HTML(...) without protect(...): {bare}"
+    assert _bare_html_calls("display(HTML('<p>$1 and $2</p>'))") == [1]  # the check can fail
 
 
 def test_dollar_amounts_in_bare_html_are_found():
