@@ -78,6 +78,11 @@ def test_lambda_invoke_answers_with_the_sdk_metadata(function):
     assert metadata["HttpHeaders"]["x-amzn-RequestId"] == request_id
     assert metadata["AllHttpHeaders"]["x-amzn-RequestId"] == [request_id]
     assert metadata["HttpHeaders"]["Content-Length"] == str(len('{"ok":1}'))
+    # The Lambda invocation's own request id: the one its REPORT log line names.
+    logs = clients.client("logs").filter_log_events(
+        logGroupName=f"/aws/lambda/{function[0]}", filterPattern=f'"{request_id}"'
+    )["events"]
+    assert any(e["message"].startswith(f"REPORT RequestId: {request_id}") for e in logs)
 
 
 @pytest.mark.parametrize(("kind", "value"), [("text", "plain"), ("number", 12)])

@@ -180,6 +180,7 @@ def _run_lambda_code(runtime: LambdaRuntime) -> None:
         if outcome.failed:
             response_headers["x-amz-function-error"] = "Unhandled"
         response_headers["x-amz-executed-version"] = spec.version
+        response_headers["x-amzn-RequestId"] = outcome.request_id  # as AWS answers
         if outcome.cpu_ms is not None:
             # Local extra (AWS has no such header): power tuning's offline model uses it.
             response_headers["x-workshop-cpu-ms"] = f"{outcome.cpu_ms:.3f}"
@@ -441,6 +442,7 @@ class _InProcessLambda:
         response: dict[str, Any] = {
             "StatusCode": 202 if event_invoke else 200,
             "ExecutedVersion": response_headers.get("x-amz-executed-version", "$LATEST"),
+            "ResponseMetadata": {"RequestId": response_headers.get("x-amzn-RequestId", "")},
             "Payload": io.BytesIO(body if isinstance(body, bytes) else (body or "").encode()),
         }
         if "x-amz-function-error" in response_headers:

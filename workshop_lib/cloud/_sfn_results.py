@@ -20,6 +20,7 @@ import datetime
 import email.utils
 import json
 import re
+import threading
 import uuid
 from typing import Any
 
@@ -53,9 +54,10 @@ def aws_timestamp(value: Any) -> Any:
 # -- Lambda ---------------------------------------------------------------------------------------
 
 
-def lambda_invoke_result(response: dict[str, Any]) -> dict[str, Any]:
-    """The result of `arn:aws:states:::lambda:invoke` with the SDK metadata AWS adds."""
-    request_id = str(uuid.uuid4())
+def lambda_invoke_result(response: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
+    """The result of `arn:aws:states:::lambda:invoke` with the SDK metadata AWS adds (the
+    request id is the Lambda invocation's, which its REPORT log line names too)."""
+    request_id = request_id or str(uuid.uuid4())
     payload = response.get("Payload")
     body = json.dumps(payload, separators=(",", ":")) if payload is not None else ""
     version = response.get("ExecutedVersion", "$LATEST")
@@ -90,11 +92,21 @@ def _lambda_invoke_metadata() -> None:
     )
 
     original = lambda_eval_utils.execute_lambda_function_integration
+    original_invoke = lambda_eval_utils._invoke_lambda_function
+    last = threading.local()
+
+    def invoke(*args: Any, **kwargs: Any) -> Any:
+        response = original_invoke(*args, **kwargs)
+        last.request_id = (response.get("ResponseMetadata") or {}).get("RequestId")
+        return response
 
     def execute(env: Any, *args: Any, **kwargs: Any) -> None:
+        last.request_id = None
         original(env, *args, **kwargs)
         if env.stack and isinstance(env.stack[-1], dict):
-            env.stack.append(lambda_invoke_result(env.stack.pop()))
+            env.stack.append(lambda_invoke_result(env.stack.pop(), last.request_id))
+
+    lambda_eval_utils._invoke_lambda_function = invoke
 
     lambda_eval_utils.execute_lambda_function_integration = execute
     # The service task imported the function by name.
