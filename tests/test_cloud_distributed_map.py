@@ -46,6 +46,7 @@ def bucket(local_cloud) -> str:
         Bucket=name, Key="items.jsonl", Body="\n".join(json.dumps({"n": n}) for n in (1, 2, 3))
     )
     s3.put_object(Bucket=name, Key="kids.csv", Body="name,gifts\nada,2\nbo,3\n")
+    s3.put_object(Bucket=name, Key="kids.psv", Body="name|gifts\nada|2\n")
     for index in range(3):
         s3.put_object(Bucket=name, Key=f"photos/p{index}.jpg", Body=b"x" * (index + 1))
     return name
@@ -203,7 +204,9 @@ def test_item_batcher_sends_batches_with_the_batch_input(checker, bucket, lambda
     assert results[0] == {
         "seen": {"BatchInput": {"run": "nightly"}, "Items": [{"n": 1}, {"n": 2}, {"n": 3}]}
     }
-    assert results[1] is None  # the batch holding item 4 failed
+    # The batch holding item 4 failed: its place holds its execution result, as on AWS.
+    assert (results[1]["Status"], results[1]["Error"]) == ("FAILED", "ValueError")
+    assert json.loads(results[1]["Input"])["Items"] == [{"n": 4}, {"n": 5}, {"n": 6}]
     sfn = clients.client("stepfunctions")
     map_run = sfn.list_map_runs(executionArn=done["executionArn"])["mapRuns"][0]["mapRunArn"]
     counts = sfn.describe_map_run(mapRunArn=map_run)
@@ -268,3 +271,76 @@ def test_child_executions_are_listed_and_described(checker, bucket, lambda_role)
     assert child["mapRunArn"] == map_run
     sfn.update_map_run(mapRunArn=map_run, toleratedFailureCount=5)
     assert sfn.describe_map_run(mapRunArn=map_run)["toleratedFailureCount"] == 5
+
+
+def test_reader_and_writer_failures_are_named_as_on_aws(checker, bucket, lambda_role):
+    missing = run(
+        distributed_map(checker, s3_reader(bucket, "no-such-list.json", InputType="JSON")),
+        lambda_role,
+    )
+    assert (missing["status"], missing["error"]) == ("FAILED", "States.ItemReaderFailed")
+    assert "NoSuchKey" in missing["cause"]
+    unwritable = run(
+        distributed_map(
+            checker,
+            s3_reader(bucket, "items.jsonl", InputType="JSONL"),
+            ResultWriter={
+                "Resource": "arn:aws:states:::s3:putObject",
+                "Parameters": {"Bucket": f"{bucket}-gone", "Prefix": "results"},
+            },
+        ),
+        lambda_role,
+    )
+    assert (unwritable["status"], unwritable["error"]) == ("FAILED", "States.ResultWriterFailed")
+
+
+def test_csv_delimiter_and_writer_config(checker, bucket, lambda_role):
+    piped = run(
+        distributed_map(
+            checker,
+            s3_reader(
+                bucket,
+                "kids.psv",
+                InputType="CSV",
+                CSVHeaderLocation="FIRST_ROW",
+                CSVDelimiter="PIPE",
+            ),
+        ),
+        lambda_role,
+    )
+    assert json.loads(piped["output"]) == [{"seen": {"name": "ada", "gifts": "2"}}]
+    # WriterConfig alone shapes the state's output: FLATTEN joins the arrays the children
+    # return (here each child returns its batch's items).
+    definition = distributed_map(
+        checker,
+        s3_reader(bucket, "items.jsonl", InputType="JSONL"),
+        ItemBatcher={"MaxItemsPerBatch": 2},
+        ResultWriter={"WriterConfig": {"Transformation": "FLATTEN", "OutputType": "JSON"}},
+    )
+    definition["States"]["Batch"]["ItemProcessor"]["States"] = {
+        "Check": {"Type": "Pass", "OutputPath": "$.Items", "End": True}
+    }
+    flattened = run(definition, lambda_role)
+    assert json.loads(flattened["output"]) == [{"n": 1}, {"n": 2}, {"n": 3}]
+    compact = run(
+        distributed_map(
+            checker,
+            s3_reader(bucket, "items.jsonl", InputType="JSONL"),
+            ResultWriter={
+                "Resource": "arn:aws:states:::s3:putObject",
+                "Parameters": {"Bucket": bucket, "Prefix": "compact"},
+                "WriterConfig": {"Transformation": "COMPACT", "OutputType": "JSONL"},
+            },
+        ),
+        lambda_role,
+    )
+    s3 = clients.client("s3")
+    details = json.loads(compact["output"])["ResultWriterDetails"]
+    manifest = json.loads(s3.get_object(Bucket=bucket, Key=details["Key"])["Body"].read())
+    (written,) = manifest["ResultFiles"]["SUCCEEDED"]
+    text = s3.get_object(Bucket=bucket, Key=written["Key"])["Body"].read().decode()
+    assert [json.loads(line) for line in text.splitlines()] == [
+        {"seen": {"n": 1}},
+        {"seen": {"n": 2}},
+        {"seen": {"n": 3}},
+    ]

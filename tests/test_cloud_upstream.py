@@ -385,6 +385,8 @@ def test_gap_17_distributed_map_lacks_batcher_thresholds_and_result_files():
     assert "JSONL" not in {member.value for member in InputTypeValue}
     assert "ERRORNAMEStatesExceedToleratedFailureThreshold" in ASLLexer.symbolicNames
     assert "STANDARD" in ASLLexer.symbolicNames and "EXPRESS" not in ASLLexer.symbolicNames
+    for field in ("CSVDELIMITER", "WRITERCONFIG", "TRANSFORMATION"):
+        assert field not in ASLLexer.symbolicNames
     assert "float(ctx.NUMBER().getText())" in inspect.getsource(
         Preprocessor.visitTolerated_failure_percentage_number
     )

@@ -15,6 +15,13 @@ moto's interpreter reads items from S3 and runs a Map Run, but:
   under the prefix, each item `{Etag, Key, LastModified (epoch seconds), Size, StorageClass}`.
 * `ResultWriter` wrote an empty manifest; now it writes AWS's `manifest.json` and the
   `SUCCEEDED_n.json` / `FAILED_n.json` / `PENDING_n.json` files of child execution results.
+* `ReaderConfig.CSVDelimiter` (COMMA, PIPE, SEMICOLON, SPACE, TAB) and
+  `ResultWriter.WriterConfig` (Transformation NONE / COMPACT / FLATTEN, OutputType JSON /
+  JSONL, with or without an S3 destination) were refused.
+* A reader or writer that cannot reach S3 (no such key, no such bucket) fails the Map with
+  `States.ItemReaderFailed` / `States.ResultWriterFailed` instead of `States.Runtime`.
+* A failed child's place in the Map's output holds its execution result (status, error,
+  cause), as AWS reports it, instead of null.
 * Child workflow executions are listed by `ListExecutions(mapRunArn=...)` and described by
   `DescribeExecution` under AWS's child ARNs (`execution:<machine>/<label>:<id>`).
 * With no MaxConcurrency a Map Run started one thread per item (1,000 items: 1,000 threads);
@@ -141,6 +148,7 @@ def children_of(map_run_arn: str) -> list[ChildRun]:
 
 def install() -> None:
     _read_definitions()
+    _name_reader_and_writer_failures()
     _list_s3_objects_like_aws()
     _run_children()
     _write_results()
@@ -173,6 +181,15 @@ def _rewrite(node: Any, extras: dict[str, dict[str, Any]], name: str | None = No
                 config["InputType"] = "JSON"
                 extras.setdefault(name, {})["jsonl"] = True
                 changed = True
+            if "CSVDelimiter" in config:
+                extras.setdefault(name, {})["delimiter"] = config.pop("CSVDelimiter")
+                changed = True
+            writer = node.get("ResultWriter")
+            if isinstance(writer, dict) and "WriterConfig" in writer:
+                extras.setdefault(name, {})["writer_config"] = writer.pop("WriterConfig")
+                if "Resource" not in writer:  # formatting only, nothing written to S3
+                    node.pop("ResultWriter")
+                changed = True
         for key, value in node.items():
             if key == "States" and isinstance(value, dict):
                 for state_name, state in value.items():
@@ -202,6 +219,10 @@ def _attach(program: Any, extras: dict[str, dict[str, Any]]) -> None:
                 node.iteration_component._workshop_batcher = wanted["batcher"]
             if wanted.get("jsonl") and node.item_reader is not None:
                 node.item_reader.resource_output_transformer = _json_lines_transformer()
+            if "delimiter" in wanted and node.item_reader is not None:
+                node.item_reader.resource_output_transformer = _csv_transformer(wanted["delimiter"])
+            if "writer_config" in wanted:
+                node.iteration_component._workshop_writer_config = wanted["writer_config"]
         if isinstance(node, Component):
             pending.extend(vars(node).values())
         elif isinstance(node, (list, tuple, set)):
@@ -225,6 +246,37 @@ def _json_lines_transformer() -> Any:
     return JsonLines()
 
 
+_DELIMITERS = {"COMMA": ",", "PIPE": "|", "SEMICOLON": ";", "SPACE": " ", "TAB": "\t"}
+
+
+def _csv_transformer(delimiter_name: str) -> Any:
+    import csv
+    import io
+    import itertools
+
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.item_reader.eval.resource_output_transformer.transformer_csv import (  # noqa: E501
+        ResourceOutputTransformerCSV,
+    )
+
+    delimiter = _DELIMITERS.get(str(delimiter_name).upper(), ",")
+
+    class DelimitedCsv(ResourceOutputTransformerCSV):
+        def _eval_body(self, env: Any) -> None:
+            reader_config = env.stack.pop()
+            rows = csv.reader(io.StringIO(env.stack.pop()), delimiter=delimiter)
+            if reader_config["CSVHeaderLocation"] == "FIRST_ROW":
+                headers = next(rows, [])
+            else:
+                headers = reader_config["CSVHeaders"]
+            items = [
+                {header: row[i] if i < len(row) else "" for i, header in enumerate(headers)}
+                for row in itertools.islice(rows, reader_config["MaxItemsValue"])
+            ]
+            env.stack.append(items)
+
+    return DelimitedCsv()
+
+
 def _read_definitions() -> None:
     from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 
@@ -243,6 +295,65 @@ def _read_definitions() -> None:
         return program, tree
 
     AmazonStateLanguageParser.parse = staticmethod(parse)
+
+
+def _s3_cause(error: Any) -> str:
+    response = getattr(error, "response", {}) or {}
+    details = response.get("Error", {})
+    metadata = response.get("ResponseMetadata", {})
+    return (
+        f"{details.get('Message', str(error))} (Service: S3, Status Code: "
+        f"{metadata.get('HTTPStatusCode', 400)}, Error Code: {details.get('Code', 'Unknown')}, "
+        f"Request ID: {metadata.get('RequestId', '')})"
+    )
+
+
+def _name_reader_and_writer_failures() -> None:
+    from botocore.exceptions import ClientError
+    from moto.stepfunctions.parser.api import HistoryEventType, MapRunFailedEventDetails
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+        FailureEvent,
+        FailureEventException,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import (
+        StatesErrorName,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+        StatesErrorNameType,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.item_reader.item_reader_decl import (  # noqa: E501
+        ItemReader,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer.result_writer_decl import (  # noqa: E501
+        ResultWriter,
+    )
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+
+    for cls, kind in (
+        (ItemReader, StatesErrorNameType.StatesItemReaderFailed),
+        (ResultWriter, StatesErrorNameType.StatesResultWriterFailed),
+    ):
+        original = cls._eval_body
+
+        def eval_body(self: Any, env: Any, _original: Any = original, _kind: Any = kind) -> None:
+            try:
+                _original(self, env)
+            except ClientError as error:  # S3 refused: AWS names the reader or the writer
+                name = StatesErrorName(typ=_kind)
+                raise FailureEventException(
+                    failure_event=FailureEvent(
+                        env=env,
+                        error_name=name,
+                        event_type=HistoryEventType.MapRunFailed,
+                        event_details=EventDetails(
+                            mapRunFailedEventDetails=MapRunFailedEventDetails(
+                                error=name.error_name, cause=_s3_cause(error)
+                            )
+                        ),
+                    )
+                ) from None
+
+        cls._eval_body = eval_body
 
 
 # -- S3 listings --------------------------------------------------------------------------------
@@ -311,6 +422,22 @@ def _batches(items: list[Any], batcher: dict[str, Any], state_input: Any) -> lis
     return batches
 
 
+def shaped_outputs(results: list[tuple[Any, ChildRun | None]], transformation: str) -> list:
+    """Child results as AWS's Transformation shapes them: NONE keeps each execution's
+    result with its metadata, COMPACT keeps the outputs, FLATTEN also flattens outputs that
+    are arrays. A failed child always keeps its execution result (status, error, cause)."""
+    shaped: list[Any] = []
+    for output, child in results:
+        failed = child is not None and child.status != "SUCCEEDED"
+        if child is not None and (failed or transformation == "NONE"):
+            shaped.append(child.result_entry())
+        elif transformation == "FLATTEN" and isinstance(output, list):
+            shaped.extend(output)
+        else:
+            shaped.append(output)
+    return shaped
+
+
 def _threshold_exceeded(record: Any, failed: int, total: int) -> bool:
     """AWS's rule: with neither tolerance set, any failure fails the Map Run; otherwise it
     fails once the failures exceed a tolerance that is set."""
@@ -377,8 +504,15 @@ def _run_children() -> None:
         problem = pool.get_worker_exception()
         if problem is not None:
             raise problem
-        outputs = [job.job_output for job in pool.get_closed_jobs()]
         children = children_of(record.map_run_arn)
+        by_index = {child.index: child for child in children}
+        config = getattr(self, "_workshop_writer_config", None)
+        record._workshop_writer_config = config
+        # The state's output (a ResultWriter with an S3 destination replaces it later).
+        outputs = shaped_outputs(
+            [(job.job_output, by_index.get(job.job_index)) for job in pool.get_closed_jobs()],
+            (config or {}).get("Transformation", "COMPACT"),
+        )
         failed = sum(c.weight for c in children if c.status not in ("SUCCEEDED", "PENDING"))
         if _threshold_exceeded(record, failed, len(items)):
             raise FailureEventException(
@@ -472,12 +606,11 @@ def _run_children() -> None:
 # -- ResultWriter --------------------------------------------------------------------------------
 
 
-def result_files(record: Any) -> dict[str, list[dict[str, Any]]]:
-    """A Map Run's child results, grouped as AWS's ResultWriter files are."""
-    groups: dict[str, list[dict[str, Any]]] = {"SUCCEEDED": [], "FAILED": [], "PENDING": []}
+def result_children(record: Any) -> dict[str, list[ChildRun]]:
+    """A Map Run's children, grouped as AWS's ResultWriter files are."""
+    groups: dict[str, list[ChildRun]] = {"SUCCEEDED": [], "FAILED": [], "PENDING": []}
     for child in children_of(record.map_run_arn):
-        group = child.status if child.status in groups else "FAILED"
-        groups[group].append(child.result_entry())
+        groups[child.status if child.status in groups else "FAILED"].append(child)
     return groups
 
 
@@ -500,12 +633,19 @@ def _write_results() -> None:
         if prefix and not prefix.endswith("/"):
             prefix += "/"
         folder = f"{prefix}{record.map_run_arn.split(':')[-1]}/"
+        config = getattr(record, "_workshop_writer_config", None) or {}
+        transformation = config.get("Transformation", "NONE")
+        lines = config.get("OutputType") == "JSONL"
         files: dict[str, list[dict[str, Any]]] = {"FAILED": [], "PENDING": [], "SUCCEEDED": []}
-        for group, entries in result_files(record).items():
-            if not entries:
+        for group, children in result_children(record).items():
+            if not children:
                 continue
-            body = json.dumps(entries).encode("utf-8")
-            key = f"{folder}{group}_0.json"
+            entries = shaped_outputs([(c.output, c) for c in children], transformation)
+            if lines:
+                body = "".join(json.dumps(entry) + "\n" for entry in entries).encode("utf-8")
+            else:
+                body = json.dumps(entries).encode("utf-8")
+            key = f"{folder}{group}_0.{'jsonl' if lines else 'json'}"
             s3.put_object(Bucket=bucket, Key=key, Body=body)
             files[group].append({"Key": key, "Size": len(body)})
         manifest = {
