@@ -188,7 +188,10 @@ def test_refusals_are_aws_errors(elf, bucket, lambda_role):
         sfn.redrive_execution(executionArn=running)
     sfn.stop_execution(executionArn=running)
     assert finish(running)["status"] == "ABORTED"
-    sfn.redrive_execution(executionArn=running)  # an aborted execution can be redriven
+    # An aborted execution can be redriven; the same client token again redrives nothing more.
+    first = sfn.redrive_execution(executionArn=running, clientToken="once")
+    again = sfn.redrive_execution(executionArn=running, clientToken="once")
+    assert again["redriveDate"] == first["redriveDate"]
     assert sfn.describe_execution(executionArn=running)["status"] == "RUNNING"
     sfn.stop_execution(executionArn=running)
     assert finish(running)["redriveCount"] == 1

@@ -9,7 +9,8 @@ a Parallel only the iterations and branches that failed run again. The history g
 `redriveCount`, `redriveDate`, `redriveStatus` and `redriveStatusReason`; ListExecutions takes
 `redriveFilter`; `$$.Execution.RedriveCount` is set. Refusals are AWS's: `ExecutionNotRedrivable`
 for a running or succeeded execution, an Express one, or one stopped more than 14 days ago;
-`ExecutionDoesNotExist` for an unknown ARN; `ExecutionLimitExceeded` past 1,000 redrives.
+`ExecutionDoesNotExist` for an unknown ARN; `ExecutionLimitExceeded` past 1,000 redrives. A
+request repeated with the same `clientToken` answers as the first and redrives nothing more.
 
 How a completed state is recognised: by its name, the Map item index it runs under, a digest of
 its input and how many times that same combination ran before in the attempt, so a loop that
@@ -48,6 +49,7 @@ class _Ledger:
         self.seen: dict[tuple, int] = {}
         self.redrive_count = 0
         self.redrive_date: datetime.datetime | None = None
+        self.client_token: str | None = None
 
     def key(self, state_name: str, env: Any) -> tuple:
         map_data = env.states.context_object.context_object_data.get("Map") or {}
@@ -266,7 +268,14 @@ def _redrive_api() -> None:
     from moto.stepfunctions.responses import StepFunctionResponse
 
     def redrive_execution(self: Any, execution_arn: str, client_token: str | None = None) -> Any:
-        return redrive(self.describe_execution(execution_arn))
+        execution = self.describe_execution(execution_arn)
+        ledger = _ledgers.get(execution.exec_arn)
+        # The same client token again is the same request (boto3 sends a new one per call).
+        if client_token and ledger is not None and ledger.client_token == client_token:
+            return ledger.redrive_date
+        date = redrive(execution)
+        _ledgers[execution.exec_arn].client_token = client_token
+        return date
 
     def handler(self: Any) -> Any:
         date = self.stepfunction_backend.redrive_execution(
