@@ -11,7 +11,7 @@ from ..display import protected
 from ..graph import StateStatus
 from ..lambda_report import LambdaReport
 from ._errors import StepNotFoundError
-from ._events import HistoryEvent, function_name_from
+from ._events import HistoryEvent, function_name_from, parse_json
 
 
 @dataclass(eq=False)
@@ -108,6 +108,16 @@ class Step:
         return self.attempts[-1].request_id if self.attempts else None
 
     @property
+    def assigned_variables(self) -> dict[str, Any] | None:
+        """The variables the state assigned (its `Assign`), as AWS records them when the state
+        exits; None when it assigned none."""
+        for event in reversed(self.events):
+            assigned = event.details.get("assignedVariables") if event.details else None
+            if event.type.endswith("StateExited") and isinstance(assigned, Mapping):
+                return {name: parse_json(text) for name, text in assigned.items()}
+        return None
+
+    @property
     def function_name(self) -> str | None:
         """The Lambda function a Task calls, read from its resource or its parameters."""
         if self.type != "Task":
@@ -117,7 +127,11 @@ class Step:
             if ":function:" in reference:  # the function's ARN is the resource itself
                 return function_name_from(reference)
         if resource.startswith("lambda:invoke") or ":states:::lambda:invoke" in declared:
-            for source in (self.parameters, self.state_definition.get("Parameters")):
+            for source in (
+                self.parameters,
+                self.state_definition.get("Parameters"),
+                self.state_definition.get("Arguments"),  # a JSONata state's
+            ):
                 if isinstance(source, Mapping) and isinstance(source.get("FunctionName"), str):
                     found = function_name_from(source["FunctionName"])
                     if found:
