@@ -10,6 +10,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import nbformat
 import pytest
 from test_real_account_gate import aws_environment
 
@@ -19,6 +20,7 @@ from workshop_lib import constants as C
 from workshop_lib.cleanup import cleanup, find_all
 from workshop_lib.deploy import deploy, destroy
 from workshop_lib.inbox import Inbox
+from workshop_lib.notebooks import run_notebook
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -199,4 +201,36 @@ def test_the_cli_asks_before_deploying_and_cleans_up_only_yours(
     assert cloudformation.describe_stacks(StackName="workshop-erin-santa")["Stacks"]
     as_learner(monkeypatch, "erin")
     assert main(["cleanup", "--yes"]) == 0
+    assert not find_all(everyone=True).resources
+
+
+@pytest.mark.notebook
+def test_a_learner_runs_notebooks_in_aws_mode_beside_a_classmate(
+    shared_account, local_cloud, monkeypatch, tmp_path
+):
+    # Yan, a classmate in the same account, has Santa's app and a hello function.
+    as_learner(monkeypatch, "yan")
+    yan = deploy("santa")
+    wl.deploy_function("workshop-hello", "def lambda_handler(e, c):\n    return 'yan'\n")
+    # Zed runs notebooks 00 and 02 as written, confirmed, to their last cell (a clean-up that
+    # verifies nothing of Zed's is left).
+    env = {**aws_environment(local_cloud.endpoint_url, tmp_path), C.ENV_LEARNER: "zed"}
+    for notebook in ("00_setup_and_modes.ipynb", "02_santas_workflow.ipynb"):
+        copy = nbformat.read(REPO / "notebooks" / notebook, as_version=4)
+        for cell in copy.cells:
+            if "parameters" in cell.metadata.get("tags", []):
+                cell.source = cell.source.replace("CONFIRM_AWS = False", "CONFIRM_AWS = True")
+        path = tmp_path / notebook
+        nbformat.write(copy, path)
+        result = run_notebook(path, out_dir=tmp_path / "out", html_export=False, extra_env=env)
+        assert result.ok, result.error
+        executed = (tmp_path / "out" / notebook).read_text()
+        assert "workshop-zed-" in executed and "nothing of yours (zed) is left" in executed
+    # Yan's work is untouched.
+    cloudformation = clients.client("cloudformation")
+    assert cloudformation.describe_stacks(StackName=yan.name)["Stacks"][0]["StackStatus"] == (
+        "CREATE_COMPLETE"
+    )
+    assert wl.invoke("workshop-hello").payload == "yan"
+    assert cleanup().clean
     assert not find_all(everyone=True).resources

@@ -49,11 +49,12 @@ class CleanupReport:
     @protected
     def _repr_html_(self) -> str:
         colour = "#1a7f37" if self.clean else "#b42318"
-        verdict = (
-            "Verified: nothing the workbook created remains."
-            if self.clean
-            else f"{len(self.remaining)} resource(s) remain: see below."
-        )
+        if not self.clean:
+            verdict = f"{len(self.remaining)} resource(s) remain: see below."
+        elif self.owner:
+            verdict = f"Verified: nothing of yours ({self.owner}) is left."
+        else:
+            verdict = "Verified: nothing the workbook created remains."
         items = "".join(f"<li>{html.escape(str(r))}</li>" for r in self.deleted)
         left = "".join(f"<li><b>{html.escape(str(r))}</b></li>" for r in self.remaining)
         return (
