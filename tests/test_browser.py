@@ -85,6 +85,19 @@ def lab(browser: Any, local_cloud: Any, tmp_path_factory: pytest.TempPathFactory
     shutil.rmtree(work, ignore_errors=True)
 
 
+# Every table the library shows: header and cells of a column aligned alike.
+_MISALIGNED = """() => Array.from(document.querySelectorAll('.wl-html table')).flatMap(table => {
+  const rows = Array.from(table.querySelectorAll('tr'));
+  const head = rows.find(r => r.querySelector('th') && !r.querySelector('td'));
+  const body = rows.find(r => r.querySelector('td'));
+  if (!head || !body || head.children.length !== body.children.length) return [];
+  return Array.from(head.children).flatMap((th, i) => {
+    const a = getComputedStyle(th).textAlign, b = getComputedStyle(body.children[i]).textAlign;
+    return a === b ? [] : [`${th.innerText}: header ${a}, cells ${b}`];
+  });
+})"""
+
+
 def _open_and_run(browser: Any, lab: Any, stem: str) -> Any:
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.set_default_timeout(120_000)
@@ -119,6 +132,8 @@ def _assert_no_lost_dollars(page: Any, stem: str) -> None:
     assert "$1 and $2" in page.inner_text("#control-safe")
     shown = page.inner_text(".jp-Notebook")
     assert shown.count("$") > 5, f"{stem}: expected dollar amounts on the page"
+    assert page.evaluate(_MISALIGNED) == [], f"{stem}: a table's header and cells disagree"
+    assert page.locator(".wl-html table").count() > 0
 
 
 def test_notebook_04_runs_and_its_before_after_toggle_switches_pictures(browser, lab):
@@ -145,7 +160,7 @@ def test_notebook_04_runs_and_its_before_after_toggle_switches_pictures(browser,
         page.wait_for_timeout(500)
         widths = [images.nth(i).bounding_box()["width"] for i in (0, 1)]
         assert widths[1] < widths[0] * 0.9, widths
-        _shot(page, page.locator(".jp-OutputArea-output:has(table)").first, "04-first-table")
+        _shot(page, page.locator(".jp-OutputArea-output:has(.wl-html table)").first, "04-table")
     finally:
         page.close()
 
@@ -175,6 +190,7 @@ def test_notebook_08_runs_and_its_sliders_redraw_the_chart(browser, lab):
             timeout=60_000,
         )
         _shot(page, panel, "08-sliders-after")
+        _shot(page, page.locator(".jp-OutputArea-output:has(.wl-html table)").nth(1), "08-table")
         for index, cell in enumerate(page.locator(".jp-Cell:has(.jp-OutputArea img)").all()[:6]):
             _shot(page, cell, f"08-figure-{index}")
         (SHOTS / "08-text.json").write_text(
