@@ -289,3 +289,34 @@ def test_a_parallel_state_runs_its_branches(sfn):
     }
     answer = call(sfn, definition=json.dumps(state), input="{}")
     assert answer["status"] == "SUCCEEDED" and json.loads(answer["output"]) == [1, 2]
+
+
+def test_a_debug_answer_shows_as_data_flow_boxes(sfn):
+    from workshop_lib.dataflow import inspection_flow
+
+    state = {
+        "Type": "Pass",
+        "InputPath": "$.order",
+        "Parameters": {"id.$": "$.id"},
+        "ResultPath": "$.picked",
+        "Next": "Ship",
+    }
+    answer = call(
+        sfn,
+        definition=json.dumps(state),
+        input=json.dumps({"order": {"id": 7}}),
+        inspectionLevel="DEBUG",
+    )
+    flow = inspection_flow(answer, "Pick")
+    titles = [box.title for box in flow.boxes]
+    assert titles[:6] == [
+        "State input",
+        "After InputPath",
+        "After Parameters",
+        "Result",
+        "After ResultSelector",
+        "After ResultPath",
+    ]
+    assert flow.boxes[2].value == {"id": 7}
+    assert flow.boxes[-1].rule == "SUCCEEDED, next: Ship"
+    assert "After InputPath" in flow._repr_html_()

@@ -22,12 +22,13 @@ import copy
 import html
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from .display import protected
 
-__all__ = ["DataFlow", "FlowBox", "data_flow"]
+__all__ = ["DataFlow", "FlowBox", "data_flow", "inspection_flow"]
 
 _MISSING = object()
 _SIMPLE_PATH = re.compile(r"\$(\.[A-Za-z_][A-Za-z0-9_]*)+")
@@ -197,6 +198,38 @@ def _jsonata_flow(step: _Step, definition: dict[str, Any]) -> DataFlow:
         )
     )
     return DataFlow(step.name, boxes)
+
+
+_TEST_STATE_BOXES = (
+    ("input", "State input", "what the state received"),
+    ("afterInputPath", "After InputPath", "InputPath"),
+    ("afterParameters", "After Parameters", "Parameters"),
+    ("afterArguments", "After Arguments", "Arguments (JSONata)"),
+    ("result", "Result", "what the state's work returned"),
+    ("afterResultSelector", "After ResultSelector", "ResultSelector"),
+    ("afterResultPath", "After ResultPath", "ResultPath: the result placed in the input"),
+)
+
+
+def inspection_flow(answer: Mapping[str, Any], state: str = "TestState") -> DataFlow:
+    """The data-flow boxes of a DEBUG `stepfunctions.test_state` answer (its inspectionData),
+    then the state's output, error or next state."""
+    data = answer.get("inspectionData") or {}
+    boxes = [
+        FlowBox(title, rule, _parse(data[key]))
+        for key, title, rule in _TEST_STATE_BOXES
+        if key in data
+    ]
+    if "variables" in data:
+        boxes.append(FlowBox("Variables", "after the state's Assign", _parse(data["variables"])))
+    status = answer.get("status", "?")
+    if "output" in answer:
+        following = f", next: {answer['nextState']}" if answer.get("nextState") else ""
+        boxes.append(FlowBox("State output", f"{status}{following}", _parse(answer["output"])))
+    elif "error" in answer:
+        failure = {"Error": answer.get("error"), "Cause": answer.get("cause")}
+        boxes.append(FlowBox("The state failed", status, failure))
+    return DataFlow(state, boxes)
 
 
 def _task_outcome(events: Any) -> tuple[Any, Any]:
