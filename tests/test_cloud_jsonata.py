@@ -452,3 +452,11 @@ def test_a_field_of_the_wrong_type_is_a_query_evaluation_error(state, field, exp
         in (result["cause"])
     )
     assert f"Expected '{expected}'" in result["cause"]
+
+
+def test_variables_over_256_kib_in_one_state_are_a_data_limit_error():
+    assign = {"big": "{% $pad('', 300000, 'x') %}"}
+    result = run(one_pass("{% 1 %}", assign=assign))
+    assert (result["status"], result["error"]) == ("FAILED", "States.DataLimitExceeded")
+    definition = one_pass("{% 1 %}", assign={"fine": "{% $pad('', 1000, 'x') %}"})
+    assert run(definition)["status"] == "SUCCEEDED"

@@ -253,12 +253,71 @@ def _assign_when_the_state_exits() -> None:
     original_exited = CommonStateField._get_state_exited_event_details
 
     def exited(self: Any, env: Any) -> Any:
-        for name, value in (env.heap.pop(_PENDING, None) or {}).items():
+        pending = env.heap.pop(_PENDING, None) or {}
+        if pending:
+            _check_variable_sizes(self, env, pending)
+        for name, value in pending.items():
             env.variable_store.set(variable_identifier=name, variable_value=value)
         return original_exited(self, env)
 
     assign_decl.AssignDecl._eval_body = assign_eval_body
     CommonStateField._get_state_exited_event_details = exited
+
+
+#: AWS's limits on variables: 256 KiB for one state's Assign, 10 MiB for all of them.
+MAX_ASSIGN_BYTES = 256 * 1024
+MAX_VARIABLES_BYTES = 10 * 1024 * 1024
+
+
+def _size(value: Any) -> int:
+    import json
+
+    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+
+
+def _check_variable_sizes(state: Any, env: Any, pending: dict[str, Any]) -> None:
+    """Over AWS's limits, the state fails with States.DataLimitExceeded."""
+    from moto.stepfunctions.parser.api import ExecutionFailedEventDetails, HistoryEventType
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+        FailureEvent,
+        FailureEventException,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import (
+        StatesErrorName,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+        StatesErrorNameType,
+    )
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+
+    assigned = sum(_size(value) for value in pending.values())
+    store = env.variable_store
+    kept = {**store._outer_scope, **store._inner_scope, **pending}
+    total = sum(_size(value) for value in kept.values())
+    if assigned <= MAX_ASSIGN_BYTES and total <= MAX_VARIABLES_BYTES:
+        return
+    limit, size = (
+        (MAX_ASSIGN_BYTES, assigned)
+        if assigned > MAX_ASSIGN_BYTES
+        else (MAX_VARIABLES_BYTES, total)
+    )
+    error = StatesErrorNameType.StatesStatesDataLimitExceeded
+    cause = (
+        f"The state '{state.name}' assigned variables of {size} bytes, over the limit of "
+        f"{limit} bytes."
+    )
+    raise FailureEventException(
+        failure_event=FailureEvent(
+            env=env,
+            error_name=StatesErrorName(typ=error),
+            event_type=HistoryEventType.TaskFailed,
+            event_details=EventDetails(
+                executionFailedEventDetails=ExecutionFailedEventDetails(
+                    error=error.to_name(), cause=cause
+                )
+            ),
+        )
+    )
 
 
 def _assigned_variables_as_json() -> None:
