@@ -6,10 +6,11 @@ such counter, so each app declares what each of its states does in `infra/<app>/
 (read from the handlers' code) and the count of state visits in the history turns that into
 a *declared* per-execution number.
 
-How calls become billable units (see aws_facts.md, sections 3 to 5):
+How calls become billable units (the pricing pages of S3, DynamoDB and SNS; the sources are
+in data/pricing/us-east-1.json):
 
 * S3: PUT, COPY, POST and LIST are tier 1; GET, HEAD and every other call are tier 2; DELETE
-  is treated as free (UNCONFIRMED in the facts file).
+  is treated as free (UNCONFIRMED: no AWS page read says so for S3 Standard).
 * DynamoDB on demand: one write unit per PutItem, UpdateItem, DeleteItem or BatchWriteItem and
   two per TransactWriteItems; one read unit per GetItem, Query, Scan or BatchGetItem and two per
   TransactGetItems. That assumes items of at most 1 KB written and 4 KB read, strongly

@@ -1,6 +1,6 @@
 """Counting the state transitions a Standard execution is billed for, from its events.
 
-The rule (see the "What counts as a transition" row of aws_facts.md, section 2): Step Functions
+The rule (AWS's pricing page, https://aws.amazon.com/step-functions/pricing/): Step Functions
 bills a transition each time a step of the workflow runs, and every retry is one more. So:
 
 * every `...StateEntered` event counts once: Task, Pass, Choice, Wait, Succeed, Fail, Map and
