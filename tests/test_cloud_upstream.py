@@ -445,3 +445,20 @@ def test_gap_16_jsonata_fields_of_the_wrong_type_are_not_query_evaluation_errors
 
     assert "raise RuntimeError" in inspect.getsource(comparison.ConditionStringJSONata)
     assert "int(env.stack.pop())" in inspect.getsource(seconds.SecondsJSONata)
+
+
+def test_gap_18g_to_i_sam_resource_types_have_no_cloudformation_model():
+    from moto.cloudformation import parsing
+
+    models = parsing.get_model_map()
+    for kind in (
+        "AWS::Lambda::Alias",
+        "AWS::Lambda::Url",
+        "AWS::ApiGatewayV2::Api",
+        "AWS::ApiGatewayV2::Stage",
+    ):
+        assert kind not in models, kind
+    # moto's Version has no Ref (physical id) and no Version attribute.
+    version = models["AWS::Lambda::Version"]
+    assert "physical_resource_id" not in vars(version)
+    assert "get_cfn_attribute" not in vars(version)

@@ -198,6 +198,68 @@ def test_a_change_set_whose_resource_fails_rolls_back_with_the_reason(local_clou
         _stack_cleanup(stack)
 
 
+FEATURES_TEMPLATE = {
+    "Transform": "AWS::Serverless-2016-10-31",
+    "Resources": {
+        "Table": {"Type": "AWS::Serverless::SimpleTable"},
+        "Queue": {"Type": "AWS::SQS::Queue"},
+        "Fn": {
+            "Type": "AWS::Serverless::Function",
+            "Properties": {
+                "Handler": "app.lambda_handler",
+                "Runtime": "python3.12",
+                "AutoPublishAlias": "live",
+                "FunctionUrlConfig": {"AuthType": "NONE"},
+                "Environment": {"Variables": {"TABLE": {"Ref": "Table"}}},
+                "Events": {
+                    "Http": {"Type": "HttpApi", "Properties": {"Path": "/items", "Method": "get"}},
+                    "FromQueue": {
+                        "Type": "SQS",
+                        "Properties": {"Queue": {"Fn::GetAtt": ["Queue", "Arn"]}},
+                    },
+                    "Hourly": {"Type": "Schedule", "Properties": {"Schedule": "rate(1 hour)"}},
+                },
+            },
+        },
+    },
+    "Outputs": {
+        "Api": {"Value": {"Fn::Sub": "https://${ServerlessHttpApi}.execute-api.${AWS::Region}"}},
+        "Url": {"Value": {"Fn::GetAtt": ["FnUrl", "FunctionUrl"]}},
+        "Alias": {"Value": {"Ref": "FnAliaslive"}},
+    },
+}
+
+
+@pytest.mark.cloud
+def test_common_sam_features_deploy_alias_url_http_api_queue_and_schedule(local_cloud):
+    s3 = clients.client("s3")
+    code_bucket = f"sam-code-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=code_bucket)
+    s3.put_object(Bucket=code_bucket, Key="fn.zip", Body=zip_source({"app.py": HELLO_HANDLER}))
+    template = json.loads(json.dumps(FEATURES_TEMPLATE))
+    template["Resources"]["Fn"]["Properties"]["CodeUri"] = f"s3://{code_bucket}/fn.zip"
+    stack = f"sam-features-{uuid.uuid4().hex[:6]}"
+    try:
+        described = _change_set_deploy(stack, template, key="features.template")
+        assert described["StackStatus"] == "CREATE_COMPLETE"
+        outputs = {o["OutputKey"]: o["OutputValue"] for o in described["Outputs"]}
+        # AutoPublishAlias: the alias names version 1, and invoking it runs that version.
+        answer = clients.client("lambda").invoke(FunctionName=outputs["Alias"], Payload=b"{}")
+        assert answer["ExecutedVersion"] == "1"
+        assert json.loads(answer["Payload"].read())["statusCode"] == 200
+        assert outputs["Url"].startswith("https://") and ".lambda-url." in outputs["Url"]
+        api_id = outputs["Api"].split("//")[1].split(".")[0]
+        routes = clients.client("apigatewayv2").get_routes(ApiId=api_id)["Items"]
+        assert [r["RouteKey"] for r in routes] == ["GET /items"]
+    finally:
+        _stack_cleanup(stack)
+        empty_bucket(code_bucket)
+        s3.delete_bucket(Bucket=code_bucket)
+    # Deleting the stack took the HTTP API with it.
+    apis = clients.client("apigatewayv2").get_apis()["Items"]
+    assert api_id not in [a["ApiId"] for a in apis]
+
+
 # -- the SAM CLI itself ------------------------------------------------------------------------
 
 

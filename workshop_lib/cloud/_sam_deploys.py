@@ -19,6 +19,7 @@ e. A `TemplateURL` on the local cloud's own address (`http://127.0.0.1:PORT/buck
 f. An `AWS::ApiGateway::RestApi` defined by an OpenAPI `Body` (what SAM makes of an `Api`
    event) gets its name from the body and its routes and Lambda integrations from the paths
    (moto required a `Name` and then had no methods to deploy).
+g.-i. The resource types SAM makes that moto lacks (`_sam_resources.py`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import ipaddress
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
+from . import _sam_resources
 from ._after_import import after_import
 
 _SERVERLESS = "AWS::Serverless-2016-10-31"
@@ -43,6 +45,7 @@ def install() -> None:
     _read_local_template_urls(models)
     after_import("moto.cloudformation.responses", _read_local_template_urls_in_responses)
     after_import("moto.apigateway.models", _rest_apis_from_bodies)
+    _sam_resources.install()
 
 
 # -- a. and d. the template CloudFormation processes -------------------------------------------
