@@ -48,8 +48,8 @@ class Connection:
             if self.learner:
                 detail += (
                     f" Your names start with <code>workshop-{html.escape(self.learner)}-</code>"
-                    f" and carry <code>{C.OWNER_TAG_KEY}={html.escape(self.learner)}</code>:"
-                    " classmates in the same account neither see nor delete them."
+                    f" and your stacks carry <code>{C.OWNER_TAG_KEY}={html.escape(self.learner)}"
+                    "</code>: classmates in the same account neither see nor delete them."
                 )
         return (
             f"<div style='border-left:4px solid {colour};padding:4px 10px'>"

@@ -81,7 +81,7 @@ class Learner:
             return "Offline: the local cloud is yours alone; names are not prefixed."
         return (
             f"Learner {self.prefix!r} ({self.source}): your resources are named "
-            f"{self.name_prefix}... and tagged {C.OWNER_TAG_KEY}={self.prefix}."
+            f"{self.name_prefix}... and your stacks tagged {C.OWNER_TAG_KEY}={self.prefix}."
         )
 
     @protected
