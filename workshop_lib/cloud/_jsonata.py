@@ -43,6 +43,7 @@ UNDEFINED: Any = _Undefined()
 _CACHE_LIMIT = 4096
 _cache: dict[str, Jsonata] = {}
 _cache_lock = threading.Lock()
+_evaluation_lock = threading.RLock()
 _field = threading.local()
 
 
@@ -86,10 +87,14 @@ def evaluate(expression: str, bindings: dict[str, Any]) -> Any:
     # "current" instance ($now, $millis): each evaluation gets its own shallow copy.
     instance = copy.copy(compiled(expression))
     instance.set_output_convert_nulls(False)  # tell JSON null from undefined
-    Jsonata.CURRENT.jsonata = instance
     frame = dict(_AWS_FUNCTIONS)
     frame.update(bindings)
-    return _to_json(instance.evaluate(None, frame))
+    # The library keeps evaluation state on shared objects (the thread's "current" instance,
+    # the built-in functions); a Map's iterations evaluate from many threads. One evaluation at
+    # a time is safe, and costs nothing: evaluation is CPU-bound under the GIL anyway.
+    with _evaluation_lock:
+        Jsonata.CURRENT.jsonata = instance
+        return _to_json(instance.evaluate(None, frame))
 
 
 def _to_json(value: Any) -> Any:
