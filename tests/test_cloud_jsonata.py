@@ -460,3 +460,48 @@ def test_variables_over_256_kib_in_one_state_are_a_data_limit_error():
     assert (result["status"], result["error"]) == ("FAILED", "States.DataLimitExceeded")
     definition = one_pass("{% 1 %}", assign={"fine": "{% $pad('', 1000, 'x') %}"})
     assert run(definition)["status"] == "SUCCEEDED"
+
+
+@pytest.fixture(scope="module")
+def echo_function(lambda_role) -> str:
+    from conftest import zip_source
+
+    return clients.client("lambda").create_function(
+        FunctionName=f"jsonata-echo-{uuid.uuid4().hex[:6]}",
+        Runtime="python3.12",
+        Role=lambda_role,
+        Handler="app.handler",
+        Code={"ZipFile": zip_source({"app.py": "def handler(e, c):\n    return {'got': e}\n"})},
+    )["FunctionArn"]
+
+
+def test_jsonata_tasks_take_arguments_and_see_their_result(echo_function):
+    definition = {
+        "QueryLanguage": "JSONata",
+        "StartAt": "Direct",
+        "States": {
+            "Direct": {
+                "Type": "Task",
+                "Resource": echo_function,
+                "Arguments": {"n": "{% $states.input.n %}"},
+                "Assign": {"first": "{% $states.result.got.n %}"},
+                "Next": "Invoke",
+            },
+            "Invoke": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke",
+                "Arguments": {"FunctionName": echo_function, "Payload": {"m": "{% $first + 1 %}"}},
+                "Output": {
+                    "payload": "{% $states.result.Payload %}",
+                    "status": "{% $states.result.StatusCode %}",
+                    "input": "{% $states.input %}",
+                },
+                "End": True,
+            },
+        },
+    }
+    assert output_of(definition, {"n": 1}) == {
+        "payload": {"got": {"m": 2}},
+        "status": 200,
+        "input": {"got": {"n": 1}},
+    }
