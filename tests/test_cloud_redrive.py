@@ -291,6 +291,12 @@ def test_a_distributed_map_is_redriven_for_its_failed_children_only(elf, bucket,
     assert done["status"] == "SUCCEEDED"
     assert json.loads(done["output"]) == [{"step": "ada"}, {"step": "bo"}, {"step": "cy"}]
     assert calls(bucket) == {"ada": 1, "bo": 2, "cy": 1}
-    runs = sfn.list_map_runs(executionArn=execution)["mapRuns"]
-    statuses = sorted(sfn.describe_map_run(mapRunArn=r["mapRunArn"])["status"] for r in runs)
-    assert statuses == ["FAILED", "SUCCEEDED"]  # the first attempt's Map Run stays listed
+    # The same Map Run was redriven, as on AWS: one Map Run, a MapRunRedriven event.
+    (only,) = sfn.list_map_runs(executionArn=execution)["mapRuns"]
+    described = sfn.describe_map_run(mapRunArn=only["mapRunArn"])
+    assert (described["status"], described["redriveCount"]) == ("SUCCEEDED", 1)
+    assert described["itemCounts"]["succeeded"] == 3 and described["itemCounts"]["failed"] == 0
+    types = [event["type"] for event in done["events"]]
+    assert types.count("MapRunStarted") == 1 and types.count("MapRunRedriven") == 1
+    redriven = next(e for e in done["events"] if e["type"] == "MapRunRedriven")
+    assert redriven["mapRunRedrivenEventDetails"]["mapRunArn"] == only["mapRunArn"]

@@ -267,6 +267,11 @@ def test_gap_17_no_redrive_execution():
     from moto.stepfunctions.responses import StepFunctionResponse
 
     assert not hasattr(StepFunctionsParserBackend, "redrive_execution")
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.itemprocessor.map_run_record import (  # noqa: E501
+        MapRunRecord,
+    )
+
+    assert "redrive" not in inspect.getsource(MapRunRecord.describe)
     assert not hasattr(StepFunctionResponse, "redrive_execution")
     assert "redrive" not in inspect.getsource(StepFunctionResponse.describe_execution)
     # What the redrive patch hooks: each state's evaluation and the worker's run.

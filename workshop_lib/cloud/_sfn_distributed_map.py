@@ -24,6 +24,9 @@ moto's interpreter reads items from S3 and runs a Map Run, but:
   cause), as AWS reports it, instead of null.
 * Child workflow executions are listed by `ListExecutions(mapRunArn=...)` and described by
   `DescribeExecution` under AWS's child ARNs (`execution:<machine>/<label>:<id>`).
+* A redriven execution redrives its failed Map Run, as AWS does: the same Map Run ARN, a
+  `MapRunRedriven` event instead of `MapRunStarted`, `redriveCount`/`redriveDate` in
+  DescribeMapRun, and only the children that had not succeeded run again.
 * With no MaxConcurrency a Map Run started one thread per item (1,000 items: 1,000 threads);
   it now runs at most `UNBOUNDED_WORKERS` children at once, as AWS runs a bounded number too.
 """
@@ -149,6 +152,7 @@ def children_of(map_run_arn: str) -> list[ChildRun]:
 def install() -> None:
     _read_definitions()
     _name_reader_and_writer_failures()
+    _redrive_map_runs()
     _list_s3_objects_like_aws()
     _run_children()
     _write_results()
@@ -601,6 +605,83 @@ def _run_children() -> None:
             job.job_output = job_output
 
     worker_module.DistributedItemProcessorWorker._eval_job = eval_job
+
+
+def _redrive_map_runs() -> None:
+    from moto.stepfunctions.parser.api import (
+        HistoryEventType,
+        MapRunRedrivenEventDetails,
+        MapRunStatus,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration import (
+        distributed_iteration_component as component_module,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.itemprocessor import (  # noqa: E501
+        map_run_record as record_module,
+    )
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+
+    from ._sfn_redrive import _ledger_of
+
+    component = component_module.DistributedIterationComponent
+    original_body = component._eval_body
+
+    def eval_body(self: Any, env: Any) -> None:
+        eval_input = env.stack[-1]
+        ledger = _ledger_of(env)
+        if ledger is None:
+            original_body(self, env)
+            return
+        map_data = env.states.context_object.context_object_data.get("Map") or {}
+        key = (eval_input.state_name, (map_data.get("Item") or {}).get("Index"))
+        earlier = ledger.map_runs.get(key)
+        if earlier is None or not ledger.redrive_count:
+            ledger.map_runs[key] = eval_input.map_run_record
+            original_body(self, env)
+            return
+        # AWS redrives the Map Run that failed instead of starting another one.
+        env.map_run_record_pool_manager._pool.pop(eval_input.map_run_record.map_run_arn, None)
+        env.map_run_record_pool_manager._pool[earlier.map_run_arn] = earlier
+        earlier.status, earlier.stop_date = MapRunStatus.RUNNING, None
+        for counter_group in (earlier.item_counter, earlier.execution_counter):
+            for counter in vars(counter_group).values():
+                if isinstance(counter, record_module.Counter):
+                    counter._count = 0
+        earlier._workshop_redrive_count = getattr(earlier, "_workshop_redrive_count", 0) + 1
+        earlier._workshop_redrive_date = _now()
+        eval_input.map_run_record = earlier
+        events = env.event_manager
+        add_event = events.add_event
+
+        def redriven(*args: Any, **kwargs: Any) -> Any:
+            if kwargs.get("event_type") == HistoryEventType.MapRunStarted:
+                kwargs["event_type"] = HistoryEventType.MapRunRedriven
+                kwargs["event_details"] = EventDetails(
+                    mapRunRedrivenEventDetails=MapRunRedrivenEventDetails(
+                        mapRunArn=earlier.map_run_arn,
+                        redriveCount=earlier._workshop_redrive_count,
+                    )
+                )
+            return add_event(*args, **kwargs)
+
+        events.add_event = redriven
+        try:
+            original_body(self, env)
+        finally:
+            del events.add_event
+
+    component._eval_body = eval_body
+
+    original_describe = record_module.MapRunRecord.describe
+
+    def describe(self: Any) -> Any:
+        described = original_describe(self)
+        described["redriveCount"] = getattr(self, "_workshop_redrive_count", 0)
+        if getattr(self, "_workshop_redrive_date", None) is not None:
+            described["redriveDate"] = self._workshop_redrive_date
+        return described
+
+    record_module.MapRunRecord.describe = describe
 
 
 # -- ResultWriter --------------------------------------------------------------------------------

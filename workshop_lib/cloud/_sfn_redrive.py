@@ -50,6 +50,8 @@ class _Ledger:
         self.redrive_count = 0
         self.redrive_date: datetime.datetime | None = None
         self.client_token: str | None = None
+        # Distributed Map Runs by (Map state, enclosing item index): a redrive reuses them.
+        self.map_runs: dict[tuple, Any] = {}
 
     def key(self, state_name: str, env: Any) -> tuple:
         map_data = env.states.context_object.context_object_data.get("Map") or {}
