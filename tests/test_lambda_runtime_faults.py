@@ -144,9 +144,10 @@ def test_an_init_that_failed_once_succeeds_on_its_second_try(runtime, tmp_path):
         "    os._exit(1)\n"
         "def lambda_handler(event, context):\n    return 'recovered'\n"
     )
-    outcome, body = invoke(runtime, make_spec({"app.py": flaky}), {})
+    spec = make_spec({"app.py": flaky})
+    outcome, body = invoke(runtime, spec, {})
     assert not outcome.failed and body == "recovered"
-    again, _ = invoke(runtime, make_spec({"app.py": flaky}), {})
+    again, _ = invoke(runtime, spec, {})
     assert not again.report.cold_start  # the environment whose INIT recovered stays warm
 
 
@@ -322,6 +323,8 @@ def test_the_servers_death_by_kill_9_takes_every_environment_along(tmp_path):
     finally:
         if server.poll() is None:
             server.kill()
+            server.wait()
+        server.stdout.close()
 
 
 def test_the_next_start_cleans_what_a_crash_left(tmp_path, sink):
@@ -341,6 +344,8 @@ def test_the_next_start_cleans_what_a_crash_left(tmp_path, sink):
     finally:
         if server.poll() is None:
             server.kill()
+            server.wait()
+        server.stdout.close()
 
 
 def test_reaping_never_kills_a_process_it_cannot_prove_is_ours(tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -464,18 +465,20 @@ class ExecutionEnvironment:
         self, process: WorkerProcess, messages: queue.Queue[dict[str, Any] | None]
     ) -> None:
         # Bound to one worker: after a restarted INIT, the old one's end never reaches the new.
-        while True:
-            try:
-                message = _bootstrap.read_message(process.stdout)
-            except (OSError, ValueError):
-                message = None
-            messages.put(message)
-            if message is None:
-                return
+        with contextlib.suppress(OSError), process.stdout:
+            while True:
+                try:
+                    message = _bootstrap.read_message(process.stdout)
+                except (OSError, ValueError):
+                    message = None
+                messages.put(message)
+                if message is None:
+                    return
 
     def _read_raw_output(self, process: WorkerProcess) -> None:
-        for raw in process.stderr:
-            self._log(raw.decode("utf-8", errors="replace").rstrip("\n"))
+        with contextlib.suppress(OSError, ValueError), process.stderr:
+            for raw in process.stderr:
+                self._log(raw.decode("utf-8", errors="replace").rstrip("\n"))
 
     def _rss(self) -> int:
         try:

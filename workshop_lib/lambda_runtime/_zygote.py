@@ -199,6 +199,8 @@ class Zygote:
                 record.event.set()
 
     def _closed(self) -> None:
+        with contextlib.suppress(OSError):
+            self._sock.close()
         with self._lock:
             self._gone = True
             for done, _ in self._pending.values():
