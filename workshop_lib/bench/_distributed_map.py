@@ -4,10 +4,12 @@ Pillow work done directly in one process.
 The Distributed Map lists the photos under an S3 prefix (ItemReader), hands them to child
 workflows in batches (ItemBatcher), each child a Lambda that reads its photos from S3 and runs
 the image processor's own picture code (`stages.process_in_memory`: validate, resize, filter,
-optimize), tolerates a few failures and writes its results to S3 (ResultWriter). The direct
-side runs the very same function over the same files from disk, one after the other. The run
-must account for every photo exactly once (succeeded or reported failed). While the Map runs,
-the memory of the local cloud and its Lambda workers is sampled; the peak is reported.
+optimize), tolerates a few failures and writes its results to S3 (ResultWriter, compact: the
+children's outputs in item order). The direct side runs the very same function over the same
+files from disk, one after the other. Each run must account for every photo exactly once
+(succeeded or reported failed), and the batch runs twice in a row: both runs must write the
+same results. While the first runs, the memory of the local cloud and its Lambda workers is
+sampled; the peak is reported.
 """
 
 from __future__ import annotations
@@ -79,7 +81,8 @@ def definition(function_arn: str, bucket: str, prefix: str, concurrency: int) ->
                 },
                 "ResultWriter": {
                     "Resource": "arn:aws:states:::s3:putObject",
-                    "Parameters": {"Bucket": bucket, "Prefix": f"{prefix}results"},
+                    "Parameters": {"Bucket": bucket, "Prefix": "results"},
+                    "WriterConfig": {"Transformation": "COMPACT", "OutputType": "JSON"},
                 },
                 "End": True,
             }
@@ -87,23 +90,27 @@ def definition(function_arn: str, bucket: str, prefix: str, concurrency: int) ->
     }
 
 
-def accounted_keys(bucket: str, manifest_key: str) -> tuple[list[str], list[str]]:
-    """The photo keys the ResultWriter files report as succeeded and as failed."""
+def accounted_keys(bucket: str, manifest_key: str) -> tuple[dict[str, int], list[str]]:
+    """What the ResultWriter files report: output bytes per photo that succeeded, and the
+    keys of the photos that failed (a failed child keeps its input)."""
     s3 = clients.client("s3")
 
     def read(key: str) -> Any:
         return json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
 
     manifest = read(manifest_key)
-    succeeded: list[str] = []
+    succeeded: dict[str, int] = {}
     failed: list[str] = []
     for group, files in manifest["ResultFiles"].items():
         for file in files:
-            for child in read(file["Key"]):
-                if group == "SUCCEEDED":
-                    succeeded += [done["key"] for done in json.loads(child["Output"])]
+            for entry in read(file["Key"]):
+                if group == "SUCCEEDED":  # compact: each child's output, a list per batch
+                    for done in entry:
+                        if done["key"] in succeeded:
+                            failed.append(done["key"])  # twice: reported as a loss below
+                        succeeded[done["key"]] = done["bytes"]
                 else:
-                    failed += [item["Key"] for item in json.loads(child["Input"])["Items"]]
+                    failed += [item["Key"] for item in json.loads(entry["Input"])["Items"]]
     return succeeded, failed
 
 
@@ -154,6 +161,31 @@ def _direct_seconds(paths: list[Path]) -> float:
     for path in paths:
         stages.process_in_memory(path.read_bytes())
     return time.perf_counter() - started
+
+
+def _accounted_run(
+    machine: str, bucket: str, expected: list[str], timeout: float
+) -> tuple[tuple[dict[str, int], list[str]], float]:
+    """Run the Map once; check every photo is reported exactly once; return the report and
+    the run's own duration (Step Functions' start and stop times)."""
+    done = _run_map(machine, timeout)
+    if done["status"] != "SUCCEEDED":
+        raise WorkshopError(
+            f"The Distributed Map benchmark ended {done['status']}: "
+            f"{done.get('error')} {done.get('cause')}",
+            hint="Run tests/test_cloud_distributed_map.py.",
+        )
+    succeeded, failed = accounted_keys(
+        bucket, json.loads(done["output"])["ResultWriterDetails"]["Key"]
+    )
+    if sorted([*succeeded, *failed]) != expected:
+        raise WorkshopError(
+            f"The Distributed Map lost or repeated photos: {len(succeeded)} succeeded and "
+            f"{len(failed)} failed of {len(expected)}.",
+            hint="Run tests/test_cloud_distributed_map.py.",
+        )
+    seconds = (done["stopDate"] - done["startDate"]).total_seconds()
+    return (succeeded, sorted(failed)), seconds
 
 
 def _run_map(machine: str, timeout: float) -> dict[str, Any]:
@@ -216,25 +248,15 @@ def measure_distributed_map(
             FunctionName=function,
             Payload=json.dumps({"BatchInput": {"bucket": bucket}, "Items": []}),
         )
-        with _PeakMemory(server_pid) as memory:
-            done = _run_map(machine, timeout)
-        if done["status"] != "SUCCEEDED":
-            raise WorkshopError(
-                f"The Distributed Map benchmark ended {done['status']}: "
-                f"{done.get('error')} {done.get('cause')}",
-                hint="Run tests/test_cloud_distributed_map.py.",
-            )
-        succeeded, failed = accounted_keys(
-            bucket, json.loads(done["output"])["ResultWriterDetails"]["Key"]
-        )
         expected = sorted(f"{prefix}{path.name}" for path in photos)
-        if sorted(succeeded + failed) != expected:
+        with _PeakMemory(server_pid) as memory:
+            first, map_seconds = _accounted_run(machine, bucket, expected, timeout)
+        second, _ = _accounted_run(machine, bucket, expected, timeout)
+        if first != second:
             raise WorkshopError(
-                f"The Distributed Map lost or repeated photos: {len(succeeded)} succeeded and "
-                f"{len(failed)} failed of {len(expected)}.",
+                "The Distributed Map wrote different results for the same photos twice in a row.",
                 hint="Run tests/test_cloud_distributed_map.py.",
             )
-        map_seconds = (done["stopDate"] - done["startDate"]).total_seconds()
     finally:
         _remove(bucket, function, machine, role_name)
     direct_seconds = _direct_seconds(photos)
