@@ -344,3 +344,26 @@ def test_csv_delimiter_and_writer_config(checker, bucket, lambda_role):
         {"seen": {"n": 2}},
         {"seen": {"n": 3}},
     ]
+
+
+def test_the_item_selector_shapes_each_item_before_batching(checker, bucket, lambda_role):
+    done = run(
+        distributed_map(
+            checker,
+            s3_reader(bucket, "items.jsonl", InputType="JSONL"),
+            ItemSelector={"number.$": "$$.Map.Item.Value.n", "at.$": "$$.Map.Item.Index"},
+            ItemBatcher={"MaxItemsPerBatch": 5},
+        ),
+        lambda_role,
+    )
+    assert json.loads(done["output"]) == [
+        {
+            "seen": {
+                "Items": [
+                    {"number": 1, "at": 0},
+                    {"number": 2, "at": 1},
+                    {"number": 3, "at": 2},
+                ]
+            }
+        }
+    ]

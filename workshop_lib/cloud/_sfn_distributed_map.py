@@ -4,7 +4,7 @@ moto's interpreter reads items from S3 and runs a Map Run, but:
 
 * `ItemBatcher` (MaxItemsPerBatch, MaxInputBytesPerBatch and their Path forms, BatchInput) is
   missing from its grammar: such definitions were refused. Each child now gets
-  `{"BatchInput": ..., "Items": [...]}` as on AWS.
+  `{"BatchInput": ..., "Items": [...]}` as on AWS, the ItemSelector applied to each item.
 * `ToleratedFailurePercentage` had to be written as a decimal (20 was refused, 20.0 passed), and
   no tolerated failure threshold was enforced: failed children came back as null and the Map
   succeeded. Now more failures than tolerated fail the Map with
@@ -488,10 +488,33 @@ def _run_children() -> None:
     )
     from moto.stepfunctions.parser.asl.eval.states import ItemData, MapData
 
+    def selected(env: Any, eval_input: Any, items: list[Any]) -> list[Any]:
+        """Each item through the ItemSelector (or Parameters), before it joins a batch."""
+        chosen = []
+        for index, item in enumerate(items):
+            frame = env.open_frame()
+            try:
+                frame.states.context_object.context_object_data["Map"] = MapData(
+                    Item=ItemData(Index=index, Value=item)
+                )
+                map_input = env.stack[-1] if env.stack else env.states.get_input()
+                frame.states.reset(input_value=map_input)
+                frame.stack.append(map_input)
+                (eval_input.item_selector or eval_input.parameters).eval(frame)
+                chosen.append(frame.stack[-1])
+            finally:
+                env.close_frame(frame)
+        return chosen
+
     def map_run(self: Any, env: Any, eval_input: Any) -> None:
         items = env.stack.pop()
         record = eval_input.map_run_record
         batcher = getattr(self, "_workshop_batcher", None)
+        if batcher and (eval_input.item_selector or eval_input.parameters):
+            # AWS applies the ItemSelector to each item, then batches the selected items.
+            items = selected(env, eval_input, items)
+            eval_input = copy.copy(eval_input)
+            eval_input.item_selector = eval_input.parameters = None
         inputs = _batches(items, batcher, env.states.get_input()) if batcher else items
         weights = [len(b["Items"]) for b in inputs] if batcher else [1] * len(inputs)
         record._workshop_weights = weights
