@@ -75,6 +75,7 @@ def test_made_up_authorization_header_is_refused(local_cloud: cloud.CloudStatus)
         },
     )
     assert status == 403
+    assert b"UnrecognizedClientException" in body
     assert not _role_exists(name)
 
 

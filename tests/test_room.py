@@ -429,7 +429,7 @@ def test_joining_another_room_drops_what_waited_for_the_first(learner_dir: Path)
         ("--port", "99999999999", "not a port"),
         ("--stuck-minutes", "nan", "above 0"),
         ("--stuck-minutes", "0", "above 0"),
-        ("--stuck-repeats", "0", "1 or more"),
+        ("--stuck-repeats", "0", "between 1 and 1000"),
     ],
 )
 def test_serve_refuses_nonsense_settings(

@@ -12,6 +12,8 @@ import importlib.util
 import sys
 from collections.abc import Sequence
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from .errors import WorkshopError
 
 # Feature modules that add subcommands, in the order `workshop --help` lists them.
@@ -63,8 +65,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except WorkshopError as error:
         print(f"workshop: {error}", file=sys.stderr)
         return 1
+    except (BotoCoreError, ClientError) as error:
+        print(f"workshop: {_explain_aws_error(error)}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
+
+
+def _explain_aws_error(error: Exception) -> str:
+    try:
+        from .cloud import explain_lost_cloud
+
+        lost = explain_lost_cloud(error)
+    except Exception:  # the plain error is still worth showing
+        lost = None
+    return lost or f"{type(error).__name__}: {error}"
 
 
 if __name__ == "__main__":

@@ -64,7 +64,8 @@ def connect(mode: str | None = None, *, port: int | None = None) -> Connection:
     if target.offline:
         from . import cloud
 
-        cloud.ensure_running(target.port)
+        running = cloud.ensure_running(target.port)
+        cloud.watch_for_a_lost_cloud(running)
         account = C.OFFLINE_ACCOUNT_ID
     else:
         account = clients.client_for(target, "sts").get_caller_identity()["Account"]

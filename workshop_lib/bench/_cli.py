@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from .. import arguments
 from ._core import run_benchmarks
 
 
@@ -14,7 +15,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Start a fresh local cloud, measure, print the figures and ratios, stop it.",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--samples", type=int, default=60, help="warm samples (at least 50)")
+    parser.add_argument(
+        "--samples",
+        type=arguments.bounded_int(50, 100_000),
+        default=60,
+        help="warm samples (at least 50)",
+    )
     parser.add_argument(
         "--no-images",
         action="store_true",
@@ -24,6 +30,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    result = run_benchmarks(warm_samples=max(50, args.samples), images=not args.no_images)
+    result = run_benchmarks(warm_samples=args.samples, images=not args.no_images)
     print(result.to_json() if args.json else result.table())
     return 0

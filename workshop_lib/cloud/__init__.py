@@ -13,12 +13,15 @@ from ._control import (
     status,
     stop,
 )
+from ._lost import explain as explain_lost_cloud
+from ._lost import watch_for_a_lost_cloud
 
 __all__ = [
     "CloudStatus",
     "configure",
     "diagnose",
     "ensure_running",
+    "explain_lost_cloud",
     "requests_between",
     "require_running",
     "reset",
@@ -26,4 +29,5 @@ __all__ = [
     "state_dir",
     "status",
     "stop",
+    "watch_for_a_lost_cloud",
 ]

@@ -6,6 +6,7 @@ import argparse
 import json
 import shlex
 
+from .. import arguments
 from .. import constants as C
 from ..clients import offline_environment
 from . import _control
@@ -23,7 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         parser = commands.add_parser(name, help=help_text, description=help_text)
         parser.add_argument(
             "--port",
-            type=int,
+            type=arguments.port,
             default=None,
             help=f"port on 127.0.0.1 (default: ${C.ENV_CLOUD_PORT} or {C.DEFAULT_CLOUD_PORT})",
         )
@@ -32,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     start = add("start", "start the local cloud and wait until it answers")
     start.add_argument(
         "--time-scale",
-        type=float,
+        type=arguments.time_scale,
         default=None,
         help="Retry/Wait speed-up: 0.01 (default) runs them 100x faster, 1 is real time",
     )
@@ -54,10 +55,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "diagnose",
         "for a hang or a bug report: status, every server thread's stack, the end of the log",
     )
-    diagnose.add_argument("--lines", type=int, default=200, help="log lines to show")
+    diagnose.add_argument(
+        "--lines", type=arguments.bounded_int(1, 100_000), default=200, help="log lines to show"
+    )
     diagnose.set_defaults(func=_diagnose)
     configure = add("configure", "change a running cloud's settings")
-    configure.add_argument("--time-scale", type=float, required=True)
+    configure.add_argument("--time-scale", type=arguments.time_scale, required=True)
     configure.set_defaults(func=_configure)
 
 
@@ -88,11 +91,14 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _stop(args: argparse.Namespace) -> int:
-    port = args.port
-    if _control.stop(port):
-        print("The local cloud has stopped.")
+    current = _control.status(args.port)
+    if current.held_by:
+        print(f"{current}\nNothing was stopped: `workshop cloud stop` stops only your own cloud.")
+        return 1
+    if _control.stop(args.port):
+        print("Your local cloud has stopped.")
     else:
-        print("The local cloud was not running.")
+        print(f"Your local cloud was not running on port {current.port}; nothing to stop.")
     return 0
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import html
 import http.client
 import json
-import math
 import os
 import signal
 import socket
@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .. import arguments, owner
 from .. import constants as C
-from .. import owner
 from ..clients import resolve_port
 from ..display import protected
 from ..errors import CloudError, CloudNotRunningError, PortInUseError
@@ -407,16 +407,9 @@ def _server_environment() -> dict[str, str]:
 def check_time_scale(value: Any, source: str) -> float:
     """A Retry/Wait time scale: a finite number above 0 (1 is real time)."""
     try:
-        scale = float(value)
-    except (TypeError, ValueError):
-        scale = math.nan
-    if not math.isfinite(scale) or scale <= 0:
-        raise CloudError(
-            f"{source}={value!r} is not a usable time scale.",
-            hint="Use a number above 0: 1 for real time, 0.01 to run Retry and Wait 100 times "
-            "faster.",
-        )
-    return scale
+        return arguments.time_scale(str(value))
+    except argparse.ArgumentTypeError as error:
+        raise CloudError(f"{source}: {error}.") from None
 
 
 def _env_time_scale() -> float:
@@ -487,11 +480,16 @@ def _is_group_leader(pid: int) -> bool:
 
 def _clean_after_crash(port: int) -> None:
     """A cloud that died (kill -9) may have left its process group and a pid file behind."""
+    from ..lambda_runtime import reap_orphans
+
     leftover = _recorded_server_pid(port)
     if leftover is not None and _is_group_leader(leftover):
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(leftover, signal.SIGKILL)
     _pid_file(port).unlink(missing_ok=True)
+    # Workers of any of this user's clouds that died (they record themselves; only processes
+    # proven to be ours by pid, start time and command line are touched).
+    reap_orphans(owner.private_state_dir())
 
 
 def _process_exists(pid: int) -> bool:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
+from .. import arguments
 from ._execution import Execution
 
 
@@ -19,7 +19,9 @@ def register(subparsers: Any) -> None:
         "timeline) that opens in any browser without internet.",
     )
     parser.add_argument("execution_arn", help="the execution's ARN (start_execution prints it)")
-    parser.add_argument("--html", type=Path, help="write a standalone HTML report to this file")
+    parser.add_argument(
+        "--html", type=arguments.writable_file, help="write a standalone HTML report to this file"
+    )
     parser.add_argument(
         "--express-log-group",
         metavar="GROUP",

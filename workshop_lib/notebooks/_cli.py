@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .. import arguments
 from ._runner import discover, run_all
 
 
@@ -18,8 +19,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "copies and HTML exports, print a pass/fail/time table, stop the cloud.",
     )
     run.add_argument("notebooks", nargs="*", type=Path, help="only these notebooks")
-    run.add_argument("--out", type=Path, default=Path("build"), help="output directory")
-    run.add_argument("--port", type=int, default=None)
+    run.add_argument(
+        "--out", type=arguments.writable_folder, default=Path("build"), help="output directory"
+    )
+    run.add_argument("--port", type=arguments.port, default=None)
     run.set_defaults(func=_run)
 
 

@@ -9,6 +9,7 @@ import signal
 import sys
 from typing import Any
 
+from .. import arguments
 from .. import constants as C
 
 
@@ -26,7 +27,10 @@ def register(subparsers: Any) -> None:
         "0.0.0.0 for a classroom network)",
     )
     serve.add_argument(
-        "--port", type=_port, default=C.DEFAULT_ROOM_PORT, help=f"default {C.DEFAULT_ROOM_PORT}"
+        "--port",
+        type=arguments.port,
+        default=C.DEFAULT_ROOM_PORT,
+        help=f"default {C.DEFAULT_ROOM_PORT}",
     )
     serve.add_argument("--token", help="the learners' token (default: a new random one)")
     serve.add_argument(
@@ -37,7 +41,7 @@ def register(subparsers: Any) -> None:
     )
     serve.add_argument(
         "--stuck-repeats",
-        type=_repeats,
+        type=arguments.bounded_int(1, 1000),
         default=C.ROOM_STUCK_REPEATS,
         help=f"stuck: the same mistake this many times (default {C.ROOM_STUCK_REPEATS})",
     )
@@ -57,33 +61,15 @@ def register(subparsers: Any) -> None:
     ).set_defaults(func=_status)
 
 
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
-    if not 1 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"{value} is not a port: use 1 to 65535, e.g. 4848")
-    return value
-
-
 def _minutes(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of minutes") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"{text} minutes: use a number above 0, e.g. 5")
-    return value
-
-
-def _repeats(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value}: use 1 or more, e.g. 3")
+    if not math.isfinite(value) or not 0 < value <= 24 * 60:
+        raise argparse.ArgumentTypeError(
+            f"{text} minutes: use a number above 0 and up to a day (1440), e.g. 5"
+        )
     return value
 
 
