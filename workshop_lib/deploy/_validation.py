@@ -1,4 +1,5 @@
-"""Checking an app before it is deployed: cfn-lint, its state machines, least privilege."""
+"""Checking an app before it is deployed: cfn-lint, its state machines, least privilege, and
+the permissions each state machine's integrations need."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 from .. import constants as C
 from ..display import protected
 from ._apps import App
+from ._permissions import missing_permissions
 from ._template import load_template, package, translate
 
 # AWS managed policies the apps may attach: CloudWatch Logs for the functions' own logs only.
@@ -77,10 +79,16 @@ def validate(app: App) -> ValidationReport:
         sam, app.directory, lambda key, body: ("workshop-artifacts", key), prefix=app.name
     )
     findings = lint_template(packaged)
-    for logical_id, definition in state_machine_definitions(packaged).items():
+    definitions = state_machine_definitions(packaged)
+    for logical_id, definition in definitions.items():
         findings += lint_definition(logical_id, definition)
         findings += check_transitions(logical_id, definition)
-    findings += least_privilege(translate(packaged, region="us-east-1"))
+    translated = translate(packaged, region="us-east-1")
+    findings += least_privilege(translated)
+    # Every integration a state machine calls is allowed by its own role.
+    findings += [
+        Finding("iam", where, why) for where, why in missing_permissions(translated, definitions)
+    ]
     return ValidationReport(app.name, findings)
 
 
