@@ -274,3 +274,31 @@ def run_arn(arn: str, payload: dict) -> dict:
             return described
         time.sleep(0.02)
     raise AssertionError("still running")
+
+
+def test_a_task_result_path_that_matches_nothing_is_a_runtime_error(function):
+    task = {
+        "Type": "Task",
+        "Resource": function[1],
+        "ResultSelector": {"x.$": "$.missing"},
+        "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}],
+        "End": True,
+    }
+    definition = {
+        "StartAt": "Before",
+        "States": {
+            "Before": {"Type": "Pass", "Next": "T"},
+            "T": task,
+            "Caught": {"Type": "Succeed"},
+        },
+    }
+    result = run(definition, {"kind": "object"})
+    # Terminal: States.ALL does not catch it, and the function's success stands in the history.
+    assert (result["status"], result["error"]) == ("FAILED", "States.Runtime")
+    assert result["cause"] == (
+        "An error occurred while executing the state 'T' (entered at the event id #4). "
+        "The JSONPath '$.missing' specified for the field 'x.$' could not be found in the "
+        "input '{\"ok\":1}'"
+    )
+    types = [event["type"] for event in result["events"]]
+    assert "LambdaFunctionSucceeded" in types and "LambdaFunctionFailed" not in types

@@ -467,3 +467,15 @@ def test_gap_18g_to_i_sam_resource_types_have_no_cloudformation_model():
     version = models["AWS::Lambda::Version"]
     assert "physical_resource_id" not in vars(version)
     assert "get_cfn_attribute" not in vars(version)
+
+
+def test_gap_16_a_tasks_missing_path_is_its_own_failure_named_at_the_latest_event():
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+        FailureEvent,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.execute_state import ExecutionState
+
+    # The cause's "(entered at the event id #N)" is the latest event, not the StateEntered one.
+    assert "event_history_context.source_event_id" in inspect.getsource(FailureEvent.__init__)
+    # A ResultSelector path that matches nothing goes through Retry/Catch as a task failure.
+    assert "NoSuchJsonPathError" not in inspect.getsource(ExecutionState)

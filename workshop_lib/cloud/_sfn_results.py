@@ -33,7 +33,9 @@ def install() -> None:
     _describe_execution_output_as_json()
     _inner_failures_keep_their_states_names()
     _state_prefix_once()
+    _causes_name_the_entered_event()
     _waits_beyond_the_longest_execution_time_out()
+    _missing_paths_in_a_task_are_runtime_errors()
 
 
 def aws_timestamp(value: Any) -> Any:
@@ -217,6 +219,36 @@ def _state_prefix_once() -> None:
         setattr(FailureEventException, name, details)
 
 
+_ENTERED = "_workshop_entered_event_id"
+
+
+def _causes_name_the_entered_event() -> None:
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+        FailureEvent,
+    )
+    from moto.stepfunctions.parser.asl.component.state.state import CommonStateField
+
+    original_input = CommonStateField._eval_state_input
+
+    def eval_state_input(self: Any, env: Any) -> None:
+        # Called right after the state's *StateEntered event: remember that event's id.
+        env.heap[_ENTERED] = env.event_history_context.source_event_id
+        original_input(self, env)
+
+    original_init = FailureEvent.__init__
+
+    def init(self: Any, env: Any, *args: Any, **kwargs: Any) -> None:
+        original_init(self, env, *args, **kwargs)
+        # AWS's "(entered at the event id #N)" is the state's StateEntered event; moto named
+        # the latest event (a TaskSucceeded, say, when ResultSelector failed).
+        entered = getattr(env, "heap", {}).get(_ENTERED)
+        if entered is not None:
+            self.source_event_id = entered
+
+    CommonStateField._eval_state_input = eval_state_input
+    FailureEvent.__init__ = init
+
+
 # -- a Wait longer than an execution may last ----------------------------------------------------
 
 #: The longest an execution runs: a year (Standard), five minutes (Express).
@@ -241,6 +273,86 @@ def _waits_beyond_the_longest_execution_time_out() -> None:
         self._wait_interval(env=env, wait_seconds=seconds)
 
     WaitFunction._eval_body = eval_body
+
+
+# -- a path that matches nothing in a Task, Map or Parallel --------------------------------------
+
+
+class _Terminal(BaseException):
+    """Carries a States.Runtime failure past the state's Retry and Catch handling."""
+
+    def __init__(self, failure: Exception) -> None:
+        super().__init__()
+        self.failure = failure
+
+
+def _missing_paths_in_a_task_are_runtime_errors() -> None:
+    from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+        FailureEvent,
+        FailureEventException,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import (
+        StatesErrorName,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+        StatesErrorNameType,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.execute_state import ExecutionState
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.state_map import StateMap
+    from moto.stepfunctions.parser.asl.component.state.exec.state_parallel.state_parallel import (
+        StateParallel,
+    )
+    from moto.stepfunctions.parser.asl.component.state.state import CommonStateField
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+    from moto.stepfunctions.parser.asl.utils.json_path import NoSuchJsonPathError
+
+    original_evaluate = ExecutionState._evaluate_with_timeout
+
+    def evaluate_with_timeout(self: Any, env: Any) -> None:
+        # A ResultSelector, ResultPath or Parameters path that matches nothing is a
+        # States.Runtime error: terminal, neither retried nor caught, as on AWS. moto
+        # handled it as the task's own failure (named "Exception", retried and caught, with a
+        # LambdaFunctionFailed after the LambdaFunctionSucceeded).
+        try:
+            original_evaluate(self, env)
+        except NoSuchJsonPathError as missing:
+            data = json.dumps(missing.data, separators=(",", ":"))
+            cause = (
+                f"The JSONPath '{missing.json_path}' specified for the field "
+                f"'{env.next_field_name}' could not be found in the input '{data}'"
+            )
+            error = StatesErrorNameType.StatesRuntime
+            raise _Terminal(
+                FailureEventException(
+                    failure_event=FailureEvent(
+                        env=env,
+                        error_name=StatesErrorName(typ=error),
+                        event_type=HistoryEventType.TaskFailed,
+                        event_details=EventDetails(
+                            taskFailedEventDetails=TaskFailedEventDetails(
+                                error=error.to_name(), cause=cause
+                            )
+                        ),
+                    )
+                )
+            ) from None
+
+    def terminal_to_failure(original: Any) -> Any:
+        def eval_state(self: Any, env: Any) -> None:
+            try:
+                original(self, env)
+            except _Terminal as terminal:
+                raise terminal.failure from None
+
+        return eval_state
+
+    ExecutionState._evaluate_with_timeout = evaluate_with_timeout
+    # Map and Parallel have their own retry loops: each one hands the failure on.
+    for cls in (ExecutionState, StateMap, StateParallel):
+        cls._eval_state = terminal_to_failure(cls._eval_state)
+    # A backstop, so that the marker never escapes a state.
+    CommonStateField._eval_body = terminal_to_failure(CommonStateField._eval_body)
 
 
 # -- DescribeExecution ----------------------------------------------------------------------------
