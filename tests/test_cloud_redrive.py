@@ -300,3 +300,36 @@ def test_a_distributed_map_is_redriven_for_its_failed_children_only(elf, bucket,
     assert types.count("MapRunStarted") == 1 and types.count("MapRunRedriven") == 1
     redriven = next(e for e in done["events"] if e["type"] == "MapRunRedriven")
     assert redriven["mapRunRedrivenEventDetails"]["mapRunArn"] == only["mapRunArn"]
+
+
+def test_a_new_execution_under_an_old_name_replays_nothing(elf, bucket, lambda_role):
+    sfn = clients.client("stepfunctions")
+    name = f"rd-again-{uuid.uuid4().hex[:6]}"
+    definition = json.dumps(
+        {
+            "StartAt": "Sort",
+            "States": {
+                "Sort": elf_task(elf, "sort", ResultPath="$.sorted", Next="Break"),
+                "Break": elf_task(elf, "break", fragile=True, End=True),
+            },
+        }
+    )
+    payload = json.dumps({"bucket": bucket})
+    arn = sfn.create_state_machine(name=name, definition=definition, roleArn=lambda_role)[
+        "stateMachineArn"
+    ]
+    first = sfn.start_execution(stateMachineArn=arn, name="same", input=payload)["executionArn"]
+    assert finish(first)["status"] == "FAILED"
+    sfn.redrive_execution(executionArn=first)  # still broken: Sort is reused, Break fails again
+    assert finish(first)["redriveCount"] == 1
+    assert calls(bucket) == {"sort": 1, "break": 2}
+    # The state machine made again under the same name: the same execution ARN is a new run.
+    sfn.delete_state_machine(stateMachineArn=arn)
+    arn = sfn.create_state_machine(name=name, definition=definition, roleArn=lambda_role)[
+        "stateMachineArn"
+    ]
+    again = sfn.start_execution(stateMachineArn=arn, name="same", input=payload)["executionArn"]
+    assert again == first
+    done = finish(again)
+    assert (done["status"], done["redriveCount"]) == ("FAILED", 0)
+    assert calls(bucket) == {"sort": 2, "break": 3}

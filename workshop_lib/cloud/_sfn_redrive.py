@@ -169,7 +169,9 @@ def _keep_ledgers() -> None:
         kind = str(getattr(self.state_machine, "type", "STANDARD")).upper()
         if type(self) is execution_module.Execution and kind != "EXPRESS":
             with _ledgers_lock:
-                _ledgers.setdefault(self.exec_arn, _Ledger())
+                # A new execution, even under a name used before (a reset cloud, a state
+                # machine created again): nothing of an earlier run may be replayed into it.
+                _ledgers[self.exec_arn] = _Ledger()
         return original_start(self, *args, **kwargs)
 
     def terminated(self: Any) -> None:
