@@ -26,6 +26,13 @@ def handler(event, context):
         raise ValueError("bad thing")
     return {"ok": 1}
 """
+
+
+@pytest.fixture(autouse=True)
+def _cloud(local_cloud):
+    return local_cloud
+
+
 AWS_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 
 
@@ -302,3 +309,30 @@ def test_a_task_result_path_that_matches_nothing_is_a_runtime_error(function):
     )
     types = [event["type"] for event in result["events"]]
     assert "LambdaFunctionSucceeded" in types and "LambdaFunctionFailed" not in types
+
+
+def test_states_all_does_not_catch_a_runtime_error_but_its_name_does():
+    def machine(names: list[str]) -> dict:
+        return {
+            "StartAt": "P",
+            "States": {
+                "P": {
+                    "Type": "Parallel",
+                    "Branches": [
+                        {
+                            "StartAt": "Bad",
+                            "States": {
+                                "Bad": {"Type": "Pass", "InputPath": "$.missing", "End": True}
+                            },
+                        }
+                    ],
+                    "Catch": [{"ErrorEquals": names, "Next": "Caught"}],
+                    "End": True,
+                },
+                "Caught": {"Type": "Succeed"},
+            },
+        }
+
+    wildcard = run(machine(["States.ALL"]), {})
+    assert (wildcard["status"], wildcard["error"]) == ("FAILED", "States.Runtime")
+    assert run(machine(["States.Runtime"]), {})["status"] == "SUCCEEDED"

@@ -242,6 +242,9 @@ def test_gap_17_timeouts_wait_in_real_time():
     from moto.stepfunctions.parser.asl.eval.callback import callback
 
     assert "terminated_event.wait(timeout_seconds)" in inspect.getsource(execute_state)
+    from moto.stepfunctions.parser.asl.component.program import program
+
+    assert "worker_thread.join(timeout=timeout)" in inspect.getsource(program.Program.eval)
     # The spec's 60 s default, not AWS's 99999999 s, when only HeartbeatSeconds is set.
     assert "TimeoutSeconds(timeout_seconds=60, is_default=True)" in inspect.getsource(
         execute_state.ExecutionState.from_state_props
@@ -479,3 +482,13 @@ def test_gap_16_a_tasks_missing_path_is_its_own_failure_named_at_the_latest_even
     assert "event_history_context.source_event_id" in inspect.getsource(FailureEvent.__init__)
     # A ResultSelector path that matches nothing goes through Retry/Catch as a task failure.
     assert "NoSuchJsonPathError" not in inspect.getsource(ExecutionState)
+
+
+def test_gap_16_states_all_catches_terminal_errors():
+    from moto.stepfunctions.parser.asl.component.common.error_name.error_equals_decl import (
+        ErrorEqualsDecl,
+    )
+
+    # AWS: a retry or catch on States.ALL does not catch States.Runtime.
+    source = inspect.getsource(ErrorEqualsDecl._eval_body)
+    assert "_STATE_ALL_ERROR in self.error_names" in source and "Runtime" not in source

@@ -34,6 +34,7 @@ def install() -> None:
     _inner_failures_keep_their_states_names()
     _state_prefix_once()
     _causes_name_the_entered_event()
+    _wildcards_leave_terminal_errors_alone()
     _waits_beyond_the_longest_execution_time_out()
     _missing_paths_in_a_task_are_runtime_errors()
 
@@ -247,6 +248,25 @@ def _causes_name_the_entered_event() -> None:
 
     CommonStateField._eval_state_input = eval_state_input
     FailureEvent.__init__ = init
+
+
+def _wildcards_leave_terminal_errors_alone() -> None:
+    from moto.stepfunctions.parser.asl.component.common.error_name import error_equals_decl
+
+    terminal = {"States.Runtime", "States.DataLimitExceeded"}
+    decl = error_equals_decl.ErrorEqualsDecl
+    original = decl._eval_body
+
+    def eval_body(self: Any, env: Any) -> None:
+        error = getattr(env.stack[-1], "error_name", None)
+        original(self, env)
+        # AWS: "A retry or catch on States.ALL won't catch States.Runtime errors", nor the
+        # terminal States.DataLimitExceeded; only naming them does. moto's wildcard took all.
+        named = {getattr(name, "error_name", None) for name in self.error_names}
+        if env.stack[-1] is True and error in terminal and error not in named:
+            env.stack[-1] = False
+
+    decl._eval_body = eval_body
 
 
 # -- a Wait longer than an execution may last ----------------------------------------------------
