@@ -33,7 +33,8 @@ workshop: setup
 
 lab: setup
 	$(BIN)/workshop cloud start $(if $(PORT),--port $(PORT))
-	$(BIN)/jupyter lab notebooks
+	# Encrypted kernel sockets (CurveZMQ): no "running over TCP without encryption" warnings.
+	$(BIN)/jupyter lab notebooks --KernelManager.transport_encryption=auto
 
 bench: setup
 	$(BIN)/workshop bench
