@@ -31,9 +31,9 @@ test: setup
 workshop: setup
 	$(BIN)/workshop notebooks run --out build
 
+# Kernels get encrypted sockets (CurveZMQ): no "running over TCP without encryption" warnings.
 lab: setup
 	$(BIN)/workshop cloud start $(if $(PORT),--port $(PORT))
-	# Encrypted kernel sockets (CurveZMQ): no "running over TCP without encryption" warnings.
 	$(BIN)/jupyter lab notebooks --KernelManager.transport_encryption=auto
 
 bench: setup
