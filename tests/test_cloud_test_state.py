@@ -320,3 +320,29 @@ def test_a_debug_answer_shows_as_data_flow_boxes(sfn):
     assert flow.boxes[2].value == {"id": 7}
     assert flow.boxes[-1].rule == "SUCCEEDED, next: Ship"
     assert "After InputPath" in flow._repr_html_()
+
+
+def test_a_jsonpath_catcher_assigns_from_the_error_output(sfn):
+    state = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::lambda:invoke",
+        "Parameters": {"FunctionName": "f"},
+        "Catch": [
+            {
+                "ErrorEquals": ["States.ALL"],
+                "Assign": {"why.$": "$.Cause", "seen": True},
+                "ResultPath": "$.failure",
+                "Next": "Handle",
+            }
+        ],
+        "End": True,
+    }
+    answer = call(
+        sfn,
+        definition=json.dumps(state),
+        input="{}",
+        inspectionLevel="DEBUG",
+        mock={"errorOutput": {"error": "Boom", "cause": "bad input"}},
+    )
+    assert answer["status"] == "CAUGHT_ERROR"
+    assert json.loads(answer["inspectionData"]["variables"]) == {"why": "bad input", "seen": True}

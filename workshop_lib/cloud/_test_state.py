@@ -538,10 +538,26 @@ def _catcher_output(
         return output, assigned
     result_path = catcher.get("ResultPath", "$")
     for key, value in (catcher.get("Assign") or {}).items():
-        assigned[key.removesuffix(".$")] = value  # literal values only, offline
+        if key.endswith(".$") and isinstance(value, str):
+            assigned[key[:-2]] = _jsonpath_value(value, error_output, variables)
+        else:
+            assigned[key] = value
     if result_path is None:
         return payload, assigned
     return _set_path(payload, result_path, error_output), assigned
+
+
+def _jsonpath_value(path: str, document: Any, variables: dict[str, Any]) -> Any:
+    """A catcher's `"name.$"` value: a path into the error output, or a variable."""
+    from moto.stepfunctions.parser.asl.utils.json_path import extract_json
+
+    if path.startswith("$.") or path == "$":
+        return copy.deepcopy(extract_json(path, document))
+    if path.startswith("$") and not path.startswith("$$"):
+        name, _, rest = path[1:].partition(".")
+        value = variables.get(name)
+        return copy.deepcopy(extract_json("$." + rest, value) if rest else value)
+    return path
 
 
 def _template(value: Any, bindings: dict[str, Any]) -> Any:
