@@ -300,3 +300,23 @@ def test_heartbeat_seconds_alone_keeps_aws_default_timeout(queue, lambda_role, l
         assert finish(execution)["status"] == "SUCCEEDED"
     finally:
         cloud.configure(local_cloud.port, time_scale=local_cloud.time_scale)
+
+
+def test_the_state_machines_own_timeout_follows_the_time_scale(lambda_role, local_cloud):
+    # At 0.01, the 1,000 s Wait lasts 10 s and the 100 s limit 1 s: the execution times out,
+    # as it would on AWS, instead of outliving its limit.
+    cloud.configure(local_cloud.port, time_scale=0.01)
+    try:
+        machine = state_machine(
+            {
+                "TimeoutSeconds": 100,
+                "StartAt": "Nap",
+                "States": {"Nap": {"Type": "Wait", "Seconds": 1000, "End": True}},
+            },
+            lambda_role,
+        )
+        done = finish(start(machine), seconds=9)
+        assert done["status"] == "TIMED_OUT"
+        assert any(event["type"] == "ExecutionTimedOut" for event in done["events"])
+    finally:
+        cloud.configure(local_cloud.port, time_scale=local_cloud.time_scale)

@@ -4,7 +4,8 @@ moto's interpreter already hands out task tokens and waits for them. What it lac
 
 * A missed heartbeat fails the task with `States.HeartbeatTimeout` (moto: `States.Timeout`).
   AWS documents both names for it, so a Catch or Retry on `States.Timeout` still matches it.
-* `TimeoutSeconds` and `HeartbeatSeconds` follow the cloud's time scale, as Retry and Wait do.
+* `TimeoutSeconds` (a Task's and the state machine's own) and `HeartbeatSeconds` follow the
+  cloud's time scale, as Retry and Wait do.
 * A Task with `HeartbeatSeconds` and no `TimeoutSeconds` gets AWS's default timeout (99999999 s)
   instead of the States Language spec's 60 s, so an approval that heartbeats can wait for days.
 * A token answers as on AWS once its task is over (succeeded, failed, timed out, or its
@@ -76,6 +77,19 @@ def _scale_timeouts(settings: Any) -> None:
             return getattr(real_threading, name)
 
     execute_state.threading = ScaledThreading()
+
+    from moto.stepfunctions.parser.asl.component.program import program
+
+    class ScaledThread(real_threading.Thread):
+        def join(self, timeout: float | None = None) -> None:
+            super().join(scaled(timeout))
+
+    class ProgramThreading(ScaledThreading):
+        """The state machine's own TimeoutSeconds is a join on the program's thread."""
+
+        Thread = ScaledThread
+
+    program.threading = ProgramThreading()
 
     original_heartbeat_init = callback.HeartbeatEndpoint.__init__
 
