@@ -346,3 +346,22 @@ def test_a_jsonpath_catcher_assigns_from_the_error_output(sfn):
     )
     assert answer["status"] == "CAUGHT_ERROR"
     assert json.loads(answer["inspectionData"]["variables"]) == {"why": "bad input", "seen": True}
+
+
+@pytest.mark.parametrize(("failures", "status"), [(1, "SUCCEEDED"), (2, "CAUGHT_ERROR")])
+def test_map_iteration_failures_against_the_tolerated_count(sfn, failures, status):
+    state = {
+        **MAP,
+        "ToleratedFailureCount": 1,
+        "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Recover"}],
+    }
+    answer = call(
+        sfn,
+        definition=json.dumps(state),
+        input='{"items": [1, 2, 3]}',
+        stateConfiguration={"mapIterationFailureCount": failures},
+    )
+    assert answer["status"] == status
+    if status == "CAUGHT_ERROR":
+        assert answer["error"] == "States.ExceedToleratedFailureThreshold"
+        assert answer["nextState"] == "Recover"

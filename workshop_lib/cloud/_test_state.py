@@ -21,6 +21,7 @@ answers `stepfunctions.test_state` through plain boto3 with:
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime
 import json
@@ -228,7 +229,21 @@ def test_state(account_id: str, region: str, request: dict[str, Any]) -> dict[st
     language = state.get("QueryLanguage") or machine_language or "JSONPath"
     runnable = {k: v for k, v in state.items() if k not in ("Retry", "Catch")}
     runnable["QueryLanguage"] = language
-    outcome = _run(account_id, region, name, runnable, payload, variables, context, mock)
+    failures = configuration.get("mapIterationFailureCount")
+    if (
+        state.get("Type") == "Map"
+        and failures
+        and _over_tolerance(state, int(failures), payload, configuration)
+    ):
+        outcome = {
+            "status": "FAILED",
+            "error": "States.ExceedToleratedFailureThreshold",
+            "cause": "The specified tolerated failure threshold was exceeded",
+            "inspection": {"input": json.dumps(payload, separators=(",", ":"))},
+            "variables": dict(variables),
+        }
+    else:
+        outcome = _run(account_id, region, name, runnable, payload, variables, context, mock)
 
     answer: dict[str, Any] = {}
     inspection = outcome["inspection"]
@@ -374,6 +389,39 @@ def _fill_data_flow(inspection: dict[str, Any], output: str) -> None:
     inspection.setdefault("result", inspection["afterParameters"])
     inspection.setdefault("afterResultSelector", inspection["result"])
     inspection.setdefault("afterResultPath", output)
+
+
+def _over_tolerance(
+    state: dict[str, Any], failures: int, payload: Any, configuration: dict[str, Any]
+) -> bool:
+    """Whether `mapIterationFailureCount` failed iterations exceed the Map's tolerance."""
+    count = state.get("ToleratedFailureCount")
+    percentage = state.get("ToleratedFailurePercentage")
+    if count is None and percentage is None:
+        return failures > 0
+    if count is not None and failures > int(count):
+        return True
+    if percentage is not None:
+        items = _map_items(state, payload, configuration)
+        return bool(items) and failures * 100 / len(items) > float(percentage)
+    return False
+
+
+def _map_items(state: dict[str, Any], payload: Any, configuration: dict[str, Any]) -> list:
+    from moto.stepfunctions.parser.asl.utils.json_path import extract_json
+
+    reader_data = configuration.get("mapItemReaderData")
+    if reader_data is not None:
+        with contextlib.suppress(ValueError):
+            items = json.loads(reader_data)
+            return items if isinstance(items, list) else []
+    if isinstance(state.get("Items"), list):
+        return state["Items"]
+    try:
+        items = extract_json(state.get("ItemsPath", "$"), payload)
+    except Exception:  # a path that matches nothing: no items to count
+        return []
+    return items if isinstance(items, list) else []
 
 
 def _compact(value: Any) -> Any:
