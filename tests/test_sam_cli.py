@@ -198,6 +198,29 @@ def test_a_change_set_whose_resource_fails_rolls_back_with_the_reason(local_clou
         _stack_cleanup(stack)
 
 
+@pytest.mark.cloud
+def test_a_change_set_name_used_by_two_stacks_executes_the_named_stacks_own(local_cloud):
+    cfn = clients.client("cloudformation")
+    template = json.dumps({"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}})
+    first, second = (f"sam-twin-{uuid.uuid4().hex[:6]}" for _ in range(2))
+    for stack in (first, second):
+        cfn.create_change_set(
+            StackName=stack,
+            ChangeSetName="samcli-deploy1",
+            ChangeSetType="CREATE",
+            TemplateBody=template,
+        )
+    try:
+        cfn.execute_change_set(StackName=first, ChangeSetName="samcli-deploy1")
+        statuses = {
+            s: cfn.describe_stacks(StackName=s)["Stacks"][0]["StackStatus"] for s in (first, second)
+        }
+        assert statuses == {first: "CREATE_COMPLETE", second: "REVIEW_IN_PROGRESS"}
+    finally:
+        _stack_cleanup(first)
+        _stack_cleanup(second)
+
+
 FEATURES_TEMPLATE = {
     "Transform": "AWS::Serverless-2016-10-31",
     "Resources": {

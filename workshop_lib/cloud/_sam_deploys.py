@@ -137,7 +137,8 @@ def _complete_change_set_execution(models: Any) -> None:
             return original(self, change_set_name, stack_name)
         stack = self.stacks[change_set.stack_id]
         try:
-            original(self, change_set_name, stack_name)
+            # By ARN: moto looks names up across all stacks, and SAM CLI names repeat.
+            original(self, change_set.change_set_id, stack_name)
         except Exception as error:
             if not hasattr(error, "logical_id"):  # not a resource failure (patch 13)
                 raise
