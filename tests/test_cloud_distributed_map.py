@@ -367,3 +367,19 @@ def test_the_item_selector_shapes_each_item_before_batching(checker, bucket, lam
             }
         }
     ]
+
+
+def test_no_child_starts_once_the_tolerated_failures_are_exceeded(checker, bucket, lambda_role):
+    done = run(
+        distributed_map(
+            checker, s3_reader(bucket, "items.json", InputType="JSON"), MaxConcurrency=1
+        ),
+        lambda_role,
+    )
+    assert done["error"] == "States.ExceedToleratedFailureThreshold"
+    sfn = clients.client("stepfunctions")
+    map_run = sfn.list_map_runs(executionArn=done["executionArn"])["mapRuns"][0]["mapRunArn"]
+    counts = sfn.describe_map_run(mapRunArn=map_run)["itemCounts"]
+    # One at a time: 1 to 3 succeed, 4 fails (none tolerated), 5 to 10 never start.
+    assert (counts["succeeded"], counts["failed"], counts["pending"]) == (3, 1, 6)
+    assert len(sfn.list_executions(mapRunArn=map_run)["executions"]) == 4

@@ -27,6 +27,8 @@ moto's interpreter reads items from S3 and runs a Map Run, but:
 * A redriven execution redrives its failed Map Run, as AWS does: the same Map Run ARN, a
   `MapRunRedriven` event instead of `MapRunStarted`, `redriveCount`/`redriveDate` in
   DescribeMapRun, and only the children that had not succeeded run again.
+* Once the tolerated failures are exceeded no more children start (they are reported
+  PENDING), as AWS stops a Map Run then.
 * With no MaxConcurrency a Map Run started one thread per item (1,000 items: 1,000 threads);
   it now runs at most `UNBOUNDED_WORKERS` children at once, as AWS runs a bounded number too.
 """
@@ -518,6 +520,9 @@ def _run_children() -> None:
         inputs = _batches(items, batcher, env.states.get_input()) if batcher else items
         weights = [len(b["Items"]) for b in inputs] if batcher else [1] * len(inputs)
         record._workshop_weights = weights
+        record._workshop_items = len(items)
+        record._workshop_failed = 0
+        record._workshop_stopped = False
         with _runs.lock:
             _runs.by_map_run[record.map_run_arn] = {}
         pool = JobPool(job_program=self._get_iteration_program(), job_inputs=inputs)
@@ -564,6 +569,25 @@ def _run_children() -> None:
         record = self._map_run_record
         weights = getattr(record, "_workshop_weights", None) or []
         weight = weights[job.job_index] if job.job_index < len(weights) else 1
+        if getattr(record, "_workshop_stopped", False):
+            # The tolerated failures were exceeded: AWS starts no more children.
+            pending = ChildRun(
+                index=job.job_index,
+                arn="",
+                name="",
+                state_machine_arn=record.map_state_machine_arn,
+                map_run_arn=record.map_run_arn,
+                start=_now(),
+                input=copy.deepcopy(job.job_input),
+                status="PENDING",
+                weight=weight,
+            )
+            with _runs.lock:
+                _runs.by_map_run.setdefault(record.map_run_arn, {})[job.job_index] = pending
+            record.item_counter.total.count(weight)
+            record.item_counter.pending.count(weight)
+            job.job_output = None
+            return
         name = str(uuid.uuid4())
         child = ChildRun(
             index=job.job_index,
@@ -625,6 +649,12 @@ def _run_children() -> None:
                 record.execution_counter.results_written.count()
             record.item_counter.running.offset(-weight)
             record.execution_counter.running.offset(-1)
+            if status != "SUCCEEDED":
+                with _runs.lock:
+                    record._workshop_failed = getattr(record, "_workshop_failed", 0) + weight
+                    total = getattr(record, "_workshop_items", 0)
+                    if _threshold_exceeded(record, record._workshop_failed, total):
+                        record._workshop_stopped = True
             job.job_output = job_output
 
     worker_module.DistributedItemProcessorWorker._eval_job = eval_job
@@ -788,7 +818,7 @@ def _show_children() -> None:
         items = [
             child.list_item()
             for child in children_of(map_run_arn)
-            if status is None or child.status == status
+            if child.status != "PENDING" and (status is None or child.status == status)
         ]
         return ActionResult({"executions": items})
 
