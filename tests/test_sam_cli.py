@@ -93,6 +93,8 @@ def _change_set_deploy(stack: str, template: dict, *, key: str) -> dict:
         StackName=stack, ChangeSetName="samcli-deploy1", WaiterConfig={"Delay": 1}
     )
     cfn.execute_change_set(StackName=stack, ChangeSetName="samcli-deploy1")
+    empty_bucket(bucket)  # the template was read when the change set was made
+    s3.delete_bucket(Bucket=bucket)
     return cfn.describe_stacks(StackName=stack)["Stacks"][0]
 
 
