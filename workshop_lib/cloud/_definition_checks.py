@@ -133,7 +133,7 @@ def _scope(machine: dict[str, Any], where: str, language: str, found: list[str])
                 _scope(state[key], f"{at}/{key}", language, found)
 
 
-_NESTED = ("States", "Branches", "ItemProcessor", "Iterator")
+_NESTED = ("States", "Branches", "ItemProcessor", "Iterator", "Comment")  # not evaluated here
 
 
 def _expression_problems(value: Any, at: str) -> list[str]:
