@@ -269,6 +269,11 @@ def test_child_executions_are_listed_and_described(checker, bucket, lambda_role)
     child = sfn.describe_execution(executionArn=failed[0]["executionArn"])
     assert child["status"] == "FAILED" and child["error"] == "ValueError"
     assert child["mapRunArn"] == map_run
+    history = sfn.get_execution_history(executionArn=failed[0]["executionArn"])["events"]
+    types = [event["type"] for event in history]
+    assert types[0] == "ExecutionStarted" and types[-1] == "ExecutionFailed"
+    assert "TaskStateEntered" in types and "LambdaFunctionFailed" in types
+    assert history[-1]["executionFailedEventDetails"]["error"] == "ValueError"
     sfn.update_map_run(mapRunArn=map_run, toleratedFailureCount=5)
     assert sfn.describe_map_run(mapRunArn=map_run)["toleratedFailureCount"] == 5
 

@@ -22,8 +22,9 @@ moto's interpreter reads items from S3 and runs a Map Run, but:
   `States.ItemReaderFailed` / `States.ResultWriterFailed` instead of `States.Runtime`.
 * A failed child's place in the Map's output holds its execution result (status, error,
   cause), as AWS reports it, instead of null.
-* Child workflow executions are listed by `ListExecutions(mapRunArn=...)` and described by
-  `DescribeExecution` under AWS's child ARNs (`execution:<machine>/<label>:<id>`).
+* Child workflow executions are listed by `ListExecutions(mapRunArn=...)`, described by
+  `DescribeExecution` and keep their own history (`GetExecutionHistory`) under AWS's child
+  ARNs (`execution:<machine>/<label>:<id>`).
 * A redriven execution redrives its failed Map Run, as AWS does: the same Map Run ARN, a
   `MapRunRedriven` event instead of `MapRunStarted`, `redriveCount`/`redriveDate` in
   DescribeMapRun, and only the children that had not succeeded run again.
@@ -35,6 +36,7 @@ moto's interpreter reads items from S3 and runs a Map Run, but:
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime
 import json
@@ -66,6 +68,7 @@ class ChildRun:
     cause: str | None = None
     stop: datetime.datetime | None = None
     weight: int = 1  # items in this child (a batch holds several)
+    events: Any = None  # the child's own EventManager: its history
 
     def result_entry(self) -> dict[str, Any]:
         """The child as AWS writes it into a ResultWriter results file."""
@@ -459,7 +462,12 @@ def _threshold_exceeded(record: Any, failed: int, total: int) -> bool:
 
 
 def _run_children() -> None:
-    from moto.stepfunctions.parser.api import HistoryEventType, MapRunFailedEventDetails
+    from moto.stepfunctions.parser.api import (
+        ExecutionStartedEventDetails,
+        HistoryEventExecutionDataDetails,
+        HistoryEventType,
+        MapRunFailedEventDetails,
+    )
     from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
         FailureEvent,
         FailureEventException,
@@ -483,12 +491,17 @@ def _run_children() -> None:
         DEFAULT_MAX_CONCURRENCY_VALUE,
     )
     from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+    from moto.stepfunctions.parser.asl.eval.event.event_manager import (
+        EventHistoryContext,
+        EventManager,
+    )
     from moto.stepfunctions.parser.asl.eval.program_state import (
         ProgramError,
         ProgramStopped,
         ProgramTimedOut,
     )
     from moto.stepfunctions.parser.asl.eval.states import ItemData, MapData
+    from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
 
     def selected(env: Any, eval_input: Any, items: list[Any]) -> list[Any]:
         """Each item through the ItemSelector (or Parameters), before it joins a batch."""
@@ -607,6 +620,9 @@ def _run_children() -> None:
         record.execution_counter.running.count()
         job_output = None
         status, error, cause = "FAILED", None, None
+        # Each child keeps its own history, as a child workflow execution does on AWS.
+        env.event_manager = child.events = EventManager()
+        env.event_history_context = EventHistoryContext.of_program_start()
         try:
             env.states.context_object.context_object_data["Map"] = MapData(
                 Item=ItemData(Index=job.job_index, Value=job.job_input)
@@ -615,6 +631,17 @@ def _run_children() -> None:
             env.stack.append(env.states.get_input())
             self._eval_input(env_frame=env)
             child.input = copy.deepcopy(env.states.get_input())
+            env.event_manager.add_event(
+                context=env.event_history_context,
+                event_type=HistoryEventType.ExecutionStarted,
+                event_details=EventDetails(
+                    executionStartedEventDetails=ExecutionStartedEventDetails(
+                        input=to_json_str(child.input),
+                        inputDetails=HistoryEventExecutionDataDetails(truncated=False),
+                    )
+                ),
+                update_source_event_id=False,
+            )
             job.job_program.eval(env)
             end = env.program_state()
             if isinstance(end, ProgramError):
@@ -635,6 +662,7 @@ def _run_children() -> None:
             child.status, child.error, child.cause = status, error, cause
             child.output = copy.deepcopy(job_output)
             child.stop = _now()
+            _close_history(env, child, HistoryEventType)
             counters = {
                 "SUCCEEDED": "succeeded",
                 "FAILED": "failed",
@@ -658,6 +686,38 @@ def _run_children() -> None:
             job.job_output = job_output
 
     worker_module.DistributedItemProcessorWorker._eval_job = eval_job
+
+
+def _close_history(env: Any, child: ChildRun, event_types: Any) -> None:
+    """The child history's last event, as the execution ended."""
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+    from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
+
+    if child.events is None:
+        return
+    if child.status == "SUCCEEDED":
+        kind = event_types.ExecutionSucceeded
+        details = EventDetails(
+            executionSucceededEventDetails={
+                "output": to_json_str(child.output),
+                "outputDetails": {"truncated": False},
+            }
+        )
+    elif child.status == "FAILED":
+        kind = event_types.ExecutionFailed
+        failure = {k: v for k, v in (("error", child.error), ("cause", child.cause)) if v}
+        details = EventDetails(executionFailedEventDetails=failure)
+    elif child.status == "TIMED_OUT":
+        kind, details = (
+            event_types.ExecutionTimedOut,
+            EventDetails(executionTimedOutEventDetails={}),
+        )
+    else:
+        kind, details = event_types.ExecutionAborted, EventDetails(executionAbortedEventDetails={})
+    with contextlib.suppress(Exception):  # a history must never fail the Map Run
+        env.event_manager.add_event(
+            context=env.event_history_context, event_type=kind, event_details=details
+        )
 
 
 def _redrive_map_runs() -> None:
@@ -829,5 +889,18 @@ def _show_children() -> None:
             return original_describe(self)
         return ActionResult(child.describe())
 
+    original_history = StepFunctionResponse.get_execution_history
+
+    def get_execution_history(self: Any) -> Any:
+        with _runs.lock:
+            child = _runs.by_arn.get(self._get_param("executionArn"))
+        if child is None or child.events is None:
+            return original_history(self)
+        events = child.events.get_event_history()
+        if self._get_param("reverseOrder"):
+            events.reverse()
+        return ActionResult({"events": events})
+
     StepFunctionResponse.list_executions = list_executions
     StepFunctionResponse.describe_execution = describe_execution
+    StepFunctionResponse.get_execution_history = get_execution_history
