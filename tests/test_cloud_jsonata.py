@@ -505,3 +505,19 @@ def test_jsonata_tasks_take_arguments_and_see_their_result(echo_function):
         "status": 200,
         "input": {"got": {"n": 1}},
     }
+
+
+def test_jsonpath_result_selector_reads_variables():
+    definition = {
+        "StartAt": "Set",
+        "States": {
+            "Set": {"Type": "Pass", "Assign": {"label": "batch-7"}, "Next": "Both"},
+            "Both": {
+                "Type": "Parallel",
+                "Branches": [{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}}],
+                "ResultSelector": {"label.$": "$label", "first.$": "$[0].n"},
+                "End": True,
+            },
+        },
+    }
+    assert output_of(definition, {"n": 3}) == {"label": "batch-7", "first": 3}
