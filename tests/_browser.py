@@ -102,9 +102,14 @@ class JupyterLab:
     url: str
     token: str
     root: Path
+    work: Path
+    """Its config, runtime and settings folders, and jupyterlab.log."""
 
     def notebook_url(self, name: str) -> str:
-        return f"{self.url}/lab/tree/{name}?token={self.token}"
+        """The notebook alone, in a fresh workspace of its own (nothing an earlier page left
+        open is restored beside it)."""
+        workspace = Path(name).stem.replace(".", "-")
+        return f"{self.url}/lab/workspaces/{workspace}/tree/{name}?reset&token={self.token}"
 
 
 def _free_port() -> int:
@@ -160,7 +165,7 @@ def jupyter_lab(
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(url, token, process, work / "jupyterlab.log")
-        yield JupyterLab(url, token, root)
+        yield JupyterLab(url, token, root, work)
     finally:
         process.terminate()
         try:

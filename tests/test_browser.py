@@ -38,8 +38,9 @@ SETTINGS = {
     "@jupyterlab/apputils-extension:notification": {"fetchNews": "false"},
 }
 
-_KERNEL_IDLE = """() => {
+_KERNEL_IDLE = """(name) => {
   const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+  if (!panel || !panel.context || !panel.context.path.endsWith(name)) return false;
   const kernel = panel && panel.sessionContext && panel.sessionContext.session
     && panel.sessionContext.session.kernel;
   return !!kernel && kernel.status === 'idle';
@@ -52,8 +53,10 @@ _RUN_STATE = """() => {
     if (o.output_type === 'error') errors.push(`cell ${i}: ${o.ename}: ${o.evalue}`);
   }));
   const pending = cells.filter(c => c.model.executionCount === null).length;
-  const kernel = panel.sessionContext.session.kernel;
-  return {pending, errors, busy: kernel.status !== 'idle', total: cells.length};
+  const session = panel.sessionContext.session;
+  if (!session || !session.kernel) errors.push('the kernel is gone (it died or was shut down)');
+  const busy = !!(session && session.kernel && session.kernel.status !== 'idle');
+  return {pending, errors, busy, total: cells.length};
 }"""
 # Maths MathJax made, outside the bare control: text that lost its dollars.
 _MATHS = """() => Array.from(document.querySelectorAll('.jp-Notebook mjx-container'))
@@ -103,7 +106,7 @@ def _open_and_run(browser: Any, lab: Any, stem: str) -> Any:
     page.set_default_timeout(120_000)
     page.goto(lab.notebook_url(f"{stem}.ipynb"))
     page.wait_for_selector(".jp-Notebook .jp-Cell")
-    page.wait_for_function(_KERNEL_IDLE, timeout=120_000)
+    page.wait_for_function(_KERNEL_IDLE, arg=f"{stem}.ipynb", timeout=120_000)
     page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
     deadline = time.monotonic() + RUN_TIMEOUT_S
     state: dict[str, Any] = {}
@@ -112,7 +115,8 @@ def _open_and_run(browser: Any, lab: Any, stem: str) -> Any:
         state = page.evaluate(_RUN_STATE)
         if state["errors"] or (not state["pending"] and not state["busy"]):
             break
-    assert not state.get("errors"), f"{stem}: {state['errors']}"
+    log = (lab.work / "jupyterlab.log").read_text(encoding="utf-8", errors="replace")[-3000:]
+    assert not state.get("errors"), f"{stem}: {state['errors']}\n--- JupyterLab's log:\n{log}"
     assert not state["pending"], f"{stem}: not finished in {RUN_TIMEOUT_S} s: {state}"
     # MathJax typesets after an output is attached; wait until it has done the bare control.
     page.wait_for_selector("#control-bare mjx-container", timeout=60_000)
