@@ -30,8 +30,23 @@ def shared_account(local_cloud, monkeypatch, tmp_path) -> Iterator[None]:
     for key, value in aws_environment(local_cloud.endpoint_url, tmp_path).items():
         monkeypatch.setenv(key, value)
     clients.forget_clients()
+    # Other tests share this cloud: "nothing left" means nothing beyond what was there before.
+    global _BEFORE
+    _BEFORE = _everyones()
     yield
     clients.forget_clients()
+
+
+_BEFORE: set[tuple[str, str]] = set()
+
+
+def _everyones() -> set[tuple[str, str]]:
+    return {(r.kind, r.name) for r in find_all(everyone=True).resources}
+
+
+def nothing_left() -> bool:
+    """No workbook resource remains in the account but those that were there before the test."""
+    return _everyones() <= _BEFORE
 
 
 def as_learner(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
@@ -124,7 +139,7 @@ def test_two_learners_deploy_and_clean_up_only_their_own(shared_account, monkeyp
     # Bob cleans up too: then nothing of the workbook's is left in the account.
     as_learner(monkeypatch, "bob")
     assert cleanup().clean
-    assert not find_all(everyone=True).resources
+    assert nothing_left()
 
 
 def test_the_prefix_is_the_iam_user_remembered_once(shared_account, monkeypatch, tmp_path):
@@ -201,7 +216,7 @@ def test_the_cli_asks_before_deploying_and_cleans_up_only_yours(
     assert cloudformation.describe_stacks(StackName="workshop-erin-santa")["Stacks"]
     as_learner(monkeypatch, "erin")
     assert main(["cleanup", "--yes"]) == 0
-    assert not find_all(everyone=True).resources
+    assert nothing_left()
 
 
 @pytest.mark.notebook
@@ -233,4 +248,4 @@ def test_a_learner_runs_notebooks_in_aws_mode_beside_a_classmate(
     )
     assert wl.invoke("workshop-hello").payload == "yan"
     assert cleanup().clean
-    assert not find_all(everyone=True).resources
+    assert nothing_left()

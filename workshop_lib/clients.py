@@ -234,30 +234,44 @@ def _bypass_proxies_for_loopback() -> None:
 
 def _register_tagging(session_: boto3.Session, target: Target) -> None:
     events = session_.events
-    events.register("before-parameter-build.*.*", _tag_create_call)
+    events.register("before-parameter-build.*.*", functools.partial(_tag_create_call, target))
     events.register("before-parameter-build.s3.CreateBucket", _remember_bucket)
     events.register("after-call.s3.CreateBucket", functools.partial(_tag_new_bucket, target))
 
 
-def _tag_create_call(params: dict[str, Any], model: Any, **_: Any) -> None:
-    """Add the workshop tag to every Create* call whose API takes tags."""
+def _tags_for(target: Target) -> dict[str, str]:
+    """The workbook's tag, plus, in aws mode, the learner who owns the resource (a class may
+    share one account, and `cleanup` must touch only the caller's resources)."""
+    if target.offline:
+        return {C.TAG_KEY: C.TAG_VALUE}
+    from .learner import current  # the learner module builds on this one
+
+    return current().tags()
+
+
+def _tag_create_call(target: Target, params: dict[str, Any], model: Any, **_: Any) -> None:
+    """Add the workshop tags to every Create* call whose API takes tags."""
     if not model.name.startswith("Create") or model.input_shape is None:
         return
+    wanted = _tags_for(target)
     for member_name in ("Tags", "tags"):
         shape = model.input_shape.members.get(member_name)
         if shape is None:
             continue
         if shape.type_name == "map":
             tags = params.setdefault(member_name, {})
-            tags.setdefault(C.TAG_KEY, C.TAG_VALUE)
+            for key, value in wanted.items():
+                tags.setdefault(key, value)
         elif shape.type_name == "list" and shape.member.type_name == "structure":
             names = list(shape.member.members)
             key_name = next((n for n in names if n.lower() == "key"), None)
             value_name = next((n for n in names if n.lower() == "value"), None)
             if key_name and value_name:
                 tags = params.setdefault(member_name, [])
-                if not any(t.get(key_name) == C.TAG_KEY for t in tags):
-                    tags.append({key_name: C.TAG_KEY, value_name: C.TAG_VALUE})
+                present = {t.get(key_name) for t in tags}
+                for key, value in wanted.items():
+                    if key not in present:
+                        tags.append({key_name: key, value_name: value})
         return
 
 
@@ -270,6 +284,5 @@ def _tag_new_bucket(target: Target, http_response: Any, context: dict[str, Any],
     if not bucket or getattr(http_response, "status_code", 500) >= 300:
         return
     # The S3 API has no tags on CreateBucket, so tag right after it.
-    client_for(target, "s3").put_bucket_tagging(
-        Bucket=bucket, Tagging={"TagSet": [{"Key": C.TAG_KEY, "Value": C.TAG_VALUE}]}
-    )
+    tag_set = [{"Key": key, "Value": value} for key, value in _tags_for(target).items()]
+    client_for(target, "s3").put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": tag_set})
