@@ -6,6 +6,7 @@ import ast
 import importlib
 import inspect
 import pkgutil
+import re
 from pathlib import Path
 
 import pytest
@@ -142,6 +143,24 @@ def test_tables_align_headers_with_their_cells():
     page = protect("<table><tr><th>name</th></tr><tr><td>a</td></tr></table>")
     assert "text-align:left" in page
     assert "<style>" not in protect("<p>no table</p>")
+
+
+def test_amount_columns_align_right_and_word_columns_left():
+    from workshop_lib.costs._display import html_table
+
+    page = html_table(
+        ("service", "usage", "per execution", "how we know"),
+        [("Lambda", "5 invokes, 1,084 ms billed", "$0.0000171", "REPORT lines (measured)"),
+         ("SNS", "1 publishes", "—", "request counter (measured)")],
+    )  # fmt: skip
+    headers = re.findall(r"<th( class=num)?>([^<]*)</th>", page)
+    assert [(name, bool(num)) for num, name in headers] == [
+        ("service", False),
+        ("usage", False),
+        ("per execution", True),
+        ("how we know", False),
+    ]
+    assert "<td class=num>$0.0000171</td>" in page and "<td>REPORT lines (measured)</td>" in page
 
 
 def test_a_real_cost_table_keeps_its_dollars():
