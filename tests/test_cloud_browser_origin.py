@@ -15,8 +15,8 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-
 from _browser import close_browser, launch_browser
+
 from workshop_lib import clients, cloud
 from workshop_lib import constants as C
 
