@@ -90,3 +90,32 @@ def test_a_nonsense_flag_value_gets_a_clear_message(
     assert out.strip(), "a refusal must say why"
     pids = list(state.glob("*.pid")) if state.exists() else []
     assert not pids, "nothing may be started by a refused command"
+
+
+@pytest.mark.parametrize("value", ["Stage", "=dev", ""])
+def test_deploy_parameter_needs_name_equals_value(
+    value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as refused:
+        cli.main(["deploy", "santa", "--parameter", value])
+    assert refused.value.code == 2
+    assert "NAME=VALUE" in capsys.readouterr().err
+
+
+@pytest.mark.cloud
+def test_deploy_names_an_unknown_parameter_and_creates_nothing(
+    local_cloud, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from workshop_lib import clients
+
+    before = {
+        s["StackName"] for s in clients.client("cloudformation").list_stacks()["StackSummaries"]
+    }
+    code = cli.main(["deploy", "santa", "--parameter", "NoSuchThing=1"])
+    err = capsys.readouterr().err
+    assert code == 1 and "no parameter named 'NoSuchThing'" in err and "Traceback" not in err
+    assert "UploadPrefix" in err  # the hint lists what the template does take
+    after = {
+        s["StackName"] for s in clients.client("cloudformation").list_stacks()["StackSummaries"]
+    }
+    assert after == before

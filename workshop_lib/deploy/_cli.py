@@ -7,6 +7,7 @@ import json
 import os
 import sys
 
+from .. import arguments
 from .. import constants as C
 
 
@@ -21,6 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     deploy.add_argument(
         "--parameter",
         action="append",
+        type=arguments.key_value,
         default=[],
         metavar="KEY=VALUE",
         help="a template parameter (repeatable)",
@@ -94,7 +96,7 @@ def _deploy(args: argparse.Namespace) -> int:
                 )
                 return 1
 
-    parameters = dict(item.split("=", 1) for item in args.parameter)
+    parameters = dict(args.parameter)
     stack = deploy(args.app, parameters=parameters or None)
     print(json.dumps(stack.outputs, indent=2) if args.json else stack)
     return 0

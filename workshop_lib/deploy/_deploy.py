@@ -57,10 +57,15 @@ def deploy(name: str, *, parameters: dict[str, str] | None = None) -> Stack:
             )
     template = build_template(app, parameters=parameters)
     if parameters:
-        template.setdefault("Parameters", {})
+        known = template.setdefault("Parameters", {})
+        unknown = sorted(set(parameters) - set(known))
+        if unknown:
+            raise DeployError(
+                f"{app.name} has no parameter named {', '.join(map(repr, unknown))}.",
+                hint="Its parameters are: " + (", ".join(sorted(known)) or "none") + ".",
+            )
         for key, value in parameters.items():
-            if key in template["Parameters"]:
-                template["Parameters"][key]["Default"] = value
+            known[key]["Default"] = value
     return create_or_update(app.stack_name, template)
 
 
