@@ -74,7 +74,7 @@ def browser() -> Any:
 @pytest.fixture(scope="module")
 def lab(browser: Any, local_cloud: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
     root = tmp_path_factory.mktemp("lab-root")
-    for stem in ("04_image_lambdas", "08_scaling_and_costs"):
+    for stem in ("04_image_lambdas", "06_run_and_inspect", "08_scaling_and_costs"):
         notebook = nbformat.read(NOTEBOOKS / f"{stem}.ipynb", as_version=4)
         notebook.cells += [
             nbformat.v4.new_code_cell(CONTROL_BARE),
@@ -200,5 +200,17 @@ def test_notebook_08_runs_and_its_sliders_redraw_the_chart(browser, lab):
         (SHOTS / "08-text.json").write_text(
             json.dumps(page.inner_text(".jp-Notebook")[:200_000]), encoding="utf-8"
         )
+    finally:
+        page.close()
+
+
+def test_notebook_06_shows_map_paths_with_their_dollar_in_diagrams_and_tables(browser, lab):
+    page = _open_and_run(browser, lab, "06_run_and_inspect")
+    try:
+        _assert_no_lost_dollars(page, "06")
+        # The batch workflow's Map reads $.listing.images: the diagrams and step views say so.
+        outputs = page.locator(".jp-OutputArea-output")
+        assert outputs.filter(has_text="$.listing.images").count() > 0
+        _shot(page, outputs.filter(has=page.locator("svg")).first, "06-diagram")
     finally:
         page.close()
