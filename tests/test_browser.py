@@ -1,4 +1,4 @@
-"""Notebooks 04 and 08 in JupyterLab in a real browser: they run, their widgets respond, and
+"""Notebooks 04, 06 and 08 in JupyterLab in a real browser: they run, their widgets respond, and
 no text loses its dollar sign to JupyterLab's maths renderer.
 
 Uses the distribution's headless Chromium through Playwright (tests/_browser.py); skipped, with
