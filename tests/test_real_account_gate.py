@@ -152,3 +152,23 @@ def test_estimates_price_ec2_instances_from_the_price_data():
     hourly = float(load_prices().price("ec2.on_demand.m5.large").value)
     assert with_servers - without == pytest.approx(2.0 * hourly)
     assert without > 0
+
+
+def test_catch_up_in_aws_mode_stops_at_the_gate(local_cloud, monkeypatch, tmp_path, capsys):
+    from workshop_lib.cli import main
+    from workshop_lib.course import catch_up
+
+    for key, value in aws_environment(local_cloud.endpoint_url, tmp_path).items():
+        monkeypatch.setenv(key, value)
+    clients.forget_clients()
+    try:
+        before = everything_in_the_cloud()
+        with pytest.raises(ConfirmationRequired, match="CONFIRM_AWS"):
+            catch_up(3)
+        # The command line asks for the account id; a wrong answer (or none) does nothing.
+        monkeypatch.setattr("builtins.input", lambda prompt: "not-the-account")
+        assert main(["catch-up", "3"]) == 1
+        assert "Nothing was done" in capsys.readouterr().err
+        assert everything_in_the_cloud() == before
+    finally:
+        clients.forget_clients()

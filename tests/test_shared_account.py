@@ -201,7 +201,7 @@ def test_the_cli_asks_before_deploying_and_cleans_up_only_yours(
     assert main(["deploy", str(app)]) == 1
     shown = capsys.readouterr()
     assert "workshop-erin-santa" in shown.out and "region us-east-1" in shown.out
-    assert "Nothing was deployed: the answer was not the account id" in shown.err
+    assert "Nothing was done: the answer was not the account id" in shown.err
     with pytest.raises(cloudformation.exceptions.ClientError):
         cloudformation.describe_stacks(StackName="workshop-erin-santa")
     # The account id deploys Erin's own stack.

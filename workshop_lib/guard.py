@@ -8,6 +8,7 @@ says yes. Credentials are never shown.
 from __future__ import annotations
 
 import html
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -108,6 +109,28 @@ def confirm_real_account(
     if not confirmed:
         raise ConfirmationRequired(plan)
     return plan
+
+
+def ask_for_the_account(creates: Sequence[str], *, verb: str) -> bool:
+    """For the command line in aws mode: show the plan and ask for the account id, as a
+    person confirms in the console. True only if they typed it."""
+    try:
+        confirm_real_account(False, creates=creates)
+    except ConfirmationRequired as stop:
+        print(str(stop.plan).replace("NOT confirmed: nothing was created.", ""))
+        account = stop.plan.account_id
+        try:
+            answer = input(f"Type the account id ({account}) to {verb} there: ").strip()
+        except EOFError:  # no terminal (a script): never a yes
+            answer = ""
+        if answer != account:
+            print(
+                f"Nothing was done: the answer was not the account id {account}. Run the "
+                "command again and type it (or pass --yes in a script).",
+                file=sys.stderr,
+            )
+            return False
+    return True
 
 
 def estimate_usd(

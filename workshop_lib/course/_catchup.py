@@ -43,10 +43,8 @@ class CatchUpReport:
         return f"<div>✔ {self}</div>"
 
 
-def catch_up(notebook: int, *, reset: bool = True) -> CatchUpReport:
-    from .. import clients, cloud
-    from ..deploy import deploy, resolve_app
-
+def apps_before(notebook: int) -> list[str]:
+    """The apps notebook `notebook` builds on (deployed by the notebooks before it)."""
     if notebook not in _APPS_BEFORE:
         from ..errors import WorkshopError
 
@@ -54,8 +52,24 @@ def catch_up(notebook: int, *, reset: bool = True) -> CatchUpReport:
             f"There is no notebook {notebook:02d}.",
             hint=f"Choose one of {', '.join(map(str, _APPS_BEFORE))}.",
         )
+    return list(_APPS_BEFORE[notebook])
+
+
+def catch_up(notebook: int, *, reset: bool = True, confirm: bool | str = False) -> CatchUpReport:
+    """Deploy what notebook `notebook` builds on. In aws mode this creates stacks in a real
+    account, so it stops at the same gate as the notebooks unless `confirm` is True."""
+    from .. import clients, cloud
+    from ..deploy import deploy, resolve_app
+    from ..guard import confirm_real_account
+
+    apps = apps_before(notebook)
     from ..room import report_catch_up  # queued for the room only if the learner joined one
 
+    if not clients.resolve_target().offline:
+        stacks = [resolve_app(app).stack_name for app in apps]
+        confirm_real_account(
+            confirm, creates=[f"create or update the CloudFormation stack {s}" for s in stacks]
+        )
     report_catch_up(notebook)
     started = time.perf_counter()
     if clients.resolve_target().offline:
@@ -63,7 +77,7 @@ def catch_up(notebook: int, *, reset: bool = True) -> CatchUpReport:
         if reset:
             cloud.reset()
     deployed = []
-    for app in _APPS_BEFORE[notebook]:
+    for app in apps:
         try:
             resolve_app(app)
         except Exception:  # an app that is not in this checkout cannot be caught up

@@ -23,6 +23,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "catch-up", help="prepare the cloud so notebook N can run on its own"
     )
     catch_up.add_argument("notebook", type=int, help="the notebook number, e.g. 5")
+    catch_up.add_argument(
+        "--yes", action="store_true", help="aws mode: do not ask for confirmation (for scripts)"
+    )
     catch_up.set_defaults(func=_catch_up)
 
     subparsers.add_parser("reset", help="return the local cloud to empty").set_defaults(func=_reset)
@@ -57,9 +60,19 @@ def _progress(args: argparse.Namespace) -> int:
 
 
 def _catch_up(args: argparse.Namespace) -> int:
+    from .. import clients
     from ._catchup import catch_up
 
-    print(catch_up(args.notebook))
+    if not clients.resolve_target().offline and not args.yes:
+        from ..deploy import resolve_app
+        from ..guard import ask_for_the_account
+        from ._catchup import apps_before
+
+        stacks = [resolve_app(app).stack_name for app in apps_before(args.notebook)]
+        creates = [f"create or update the CloudFormation stack {stack}" for stack in stacks]
+        if not ask_for_the_account(creates, verb="catch up"):
+            return 1
+    print(catch_up(args.notebook, confirm=True))  # asked above, or --yes
     return 0
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 
 from .. import arguments
 from .. import constants as C
@@ -75,26 +74,15 @@ def _deploy(args: argparse.Namespace) -> int:
     from ._deploy import deploy
 
     if clients.resolve_mode() == C.MODE_AWS and not args.yes:
-        from ..guard import ConfirmationRequired, confirm_real_account
+        from ..guard import ask_for_the_account
         from ._apps import resolve_app
 
         actions = [
             f"create or update the CloudFormation stack {resolve_app(args.app).stack_name}",
             "upload its code to the workshop artifacts bucket",
         ]
-        try:
-            confirm_real_account(False, creates=actions)
-        except ConfirmationRequired as stop:
-            print(str(stop.plan).replace("NOT confirmed: nothing was created.", ""))
-            account = stop.plan.account_id
-            answer = input(f"Type the account id ({account}) to deploy there: ").strip()
-            if answer != account:
-                print(
-                    f"Nothing was deployed: the answer was not the account id {account}. Run "
-                    "the command again and type it (or pass --yes in a script).",
-                    file=sys.stderr,
-                )
-                return 1
+        if not ask_for_the_account(actions, verb="deploy"):
+            return 1
 
     parameters = dict(args.parameter)
     stack = deploy(args.app, parameters=parameters or None)
