@@ -161,9 +161,15 @@ def offline_environment(port: int | None = None) -> dict[str, str]:
         "AWS_REGION": target.region,
         # Some APIs put a prefix before the host ("sync-127.0.0.1"); an IP must stay as it is.
         "AWS_DISABLE_HOST_PREFIX_INJECTION": "true",
+        "SAM_CLI_TELEMETRY": "0",  # nothing leaves the computer offline
         C.ENV_MODE: C.MODE_OFFLINE,
         C.ENV_CLOUD_PORT: str(target.port),
     }
+
+
+OFFLINE_UNSET = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
+"""Variables from a learner's real AWS setup that would mislead a CLI pointed at the local cloud
+(a profile that wins over the keys, a session token that belongs to other keys)."""
 
 
 # -- building ----------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import shlex
 
 from .. import arguments
 from .. import constants as C
-from ..clients import offline_environment
+from ..clients import OFFLINE_UNSET, offline_environment
 from . import _control
 
 
@@ -103,6 +103,7 @@ def _stop(args: argparse.Namespace) -> int:
 
 
 def _env(args: argparse.Namespace) -> int:
+    print(f"unset {' '.join(OFFLINE_UNSET)}")
     for name, value in offline_environment(args.port).items():
         print(f"export {name}={shlex.quote(value)}")
     return 0
