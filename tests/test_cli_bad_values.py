@@ -119,3 +119,42 @@ def test_deploy_names_an_unknown_parameter_and_creates_nothing(
         s["StackName"] for s in clients.client("cloudformation").list_stacks()["StackSummaries"]
     }
     assert after == before
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "words"),
+    [
+        (C.ENV_MAX_ENVIRONMENTS, "0", "positive whole number"),
+        (C.ENV_MAX_ENVIRONMENTS, "lots", "positive whole number"),
+        (C.ENV_TIME_SCALE, "-1", "time scale"),
+        (C.ENV_TIME_SCALE, "nan", "time scale"),
+        (C.ENV_CLOUD_PORT, "0", "between 1 and 65535"),
+    ],
+)
+def test_bad_settings_stop_a_start_cleanly_and_leave_nothing_behind(
+    variable: str,
+    value: str,
+    words: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    state = tmp_path / "state"
+    monkeypatch.setenv(C.ENV_STATE_DIR, str(state))
+    monkeypatch.delenv(C.ENV_CLOUD_PORT, raising=False)
+    monkeypatch.setenv(variable, value)
+    assert cli.main(["cloud", "start"]) == 1
+    err = capsys.readouterr().err
+    assert words in err and "Traceback" not in err
+    leftovers = [p.name for p in state.iterdir()] if state.exists() else []
+    assert not [name for name in leftovers if name.endswith((".lock", ".pid"))], leftovers
+
+
+def test_an_unwritable_state_directory_is_named(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(C.ENV_STATE_DIR, "/dev/null/state")
+    monkeypatch.delenv(C.ENV_CLOUD_PORT, raising=False)
+    assert cli.main(["cloud", "start"]) == 1
+    err = capsys.readouterr().err
+    assert "/dev/null/state" in err and C.ENV_STATE_DIR in err and "Traceback" not in err

@@ -517,16 +517,17 @@ def _tail(path: Path, lines: int = 15) -> str:
 
 @contextlib.contextmanager
 def _start_lock() -> Iterator[None]:
-    """One start at a time for this user (one lock file, whatever the port)."""
+    """One start at a time for this user. The lock is taken on the state directory itself, so
+    no lock file is ever left behind, whatever happens to the start."""
     directory = owner.private_state_dir()
     try:
         import fcntl
     except ImportError:  # Windows: no advisory locks; two racing starts are rare there
         yield
         return
-    with open(directory / "cloud-start.lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # closing releases the lock
