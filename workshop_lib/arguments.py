@@ -42,17 +42,6 @@ def time_scale(text: str) -> float:
     return value
 
 
-def positive_int(text: str) -> int:
-    """A whole number of at least 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} must be 1 or more")
-    return value
-
-
 def bounded_int(low: int, high: int) -> Callable[[str], int]:
     """A whole number from `low` to `high`."""
 
@@ -71,33 +60,35 @@ def bounded_int(low: int, high: int) -> Callable[[str], int]:
 
 def writable_file(text: str) -> Path:
     """A file the command will write: its folder must exist (or be creatable) and be writable."""
-    if not text.strip():
-        raise argparse.ArgumentTypeError("an empty file name")
-    path = Path(text).expanduser()
+    path = _path(text, "file")
     if path.is_dir():
         raise argparse.ArgumentTypeError(f"{text!r} is a folder; give a file name in it")
-    folder = path.parent
-    existing = folder
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
-    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
-        raise argparse.ArgumentTypeError(f"cannot write {text!r}: {existing} is not writable")
+    _check_writable(text, path.parent)
     return path
 
 
 def writable_folder(text: str) -> Path:
     """A folder the command will write into (created if missing)."""
-    if not text.strip():
-        raise argparse.ArgumentTypeError("an empty folder name")
-    path = Path(text).expanduser()
+    path = _path(text, "folder")
     if path.exists() and not path.is_dir():
         raise argparse.ArgumentTypeError(f"{text!r} is a file, not a folder")
-    existing = path
+    _check_writable(text, path)
+    return path
+
+
+def _path(text: str, what: str) -> Path:
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"an empty {what} name")
+    return Path(text).expanduser()
+
+
+def _check_writable(text: str, folder: Path) -> None:
+    # The nearest folder that exists must let us create what is missing below it.
+    existing = folder
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent
     if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
-        raise argparse.ArgumentTypeError(f"cannot write into {text!r}: {existing} is not writable")
-    return path
+        raise argparse.ArgumentTypeError(f"cannot write {text!r}: {existing} is not writable")
 
 
 def existing_file(text: str) -> Path:

@@ -113,10 +113,7 @@ def _check_presigned(
     credentials: LocalCredentials,
     now: datetime.datetime | None,
 ) -> Refusal | None:
-    def one(name: str) -> str:
-        return (query.get(name) or [""])[0]
-
-    if one("X-Amz-Algorithm") != _ALGORITHM:
+    if _first(query, "X-Amz-Algorithm") != _ALGORITHM:
         return Refusal(403, "AccessDenied", "Only AWS4-HMAC-SHA256 presigned URLs are accepted.")
     pairs = [
         (key, value)
@@ -124,16 +121,16 @@ def _check_presigned(
         if urllib.parse.unquote(key) != "X-Amz-Signature"
     ]
     try:
-        expires = int(one("X-Amz-Expires") or "0")
+        expires = int(_first(query, "X-Amz-Expires") or "0")
     except ValueError:
         return Refusal(403, "AuthorizationQueryParametersError", "X-Amz-Expires is not a number.")
     return _verify(
         environ,
         credentials,
-        credential=one("X-Amz-Credential"),
-        signed_headers=one("X-Amz-SignedHeaders"),
-        signature=one("X-Amz-Signature"),
-        amz_date=one("X-Amz-Date"),
+        credential=_first(query, "X-Amz-Credential"),
+        signed_headers=_first(query, "X-Amz-SignedHeaders"),
+        signature=_first(query, "X-Amz-Signature"),
+        amz_date=_first(query, "X-Amz-Date"),
         query_pairs=pairs,
         payload_hashes=["UNSIGNED-PAYLOAD"],
         now=now,
@@ -150,13 +147,12 @@ def _check_presigned_v2(
     """S3's older presigned URLs (what botocore's generate_presigned_url makes for S3)."""
     from botocore.auth import HmacV1Auth
 
-    def one(name: str) -> str:
-        return (query.get(name) or [""])[0]
-
-    if not hmac.compare_digest(one("AWSAccessKeyId").encode(), credentials.access_key_id.encode()):
+    if not hmac.compare_digest(
+        _first(query, "AWSAccessKeyId").encode(), credentials.access_key_id.encode()
+    ):
         return Refusal(403, "InvalidAccessKeyId", "Unknown access key. " + _HOW_TO)
     try:
-        expires = int(one("Expires"))
+        expires = int(_first(query, "Expires"))
     except ValueError:
         return Refusal(403, "AccessDenied", "Expires is not a number.")
     current = now or datetime.datetime.now(datetime.UTC)
@@ -181,9 +177,13 @@ def _check_presigned_v2(
     )
     digest = hmac.new(credentials.secret_access_key.encode(), to_sign.encode(), hashlib.sha1)
     expected = base64.b64encode(digest.digest()).decode()
-    if hmac.compare_digest(expected, one("Signature")):
+    if hmac.compare_digest(expected, _first(query, "Signature")):
         return None
     return Refusal(403, "SignatureDoesNotMatch", "The presigned URL's signature does not match.")
+
+
+def _first(query: dict[str, list[str]], name: str) -> str:
+    return (query.get(name) or [""])[0]
 
 
 def _verify(
