@@ -45,11 +45,13 @@ def sfn() -> Any:
     return wl.client("stepfunctions")
 
 
-def santa_definition(file_name: str) -> str:
-    """The definition, its ${...FunctionArn} placeholders filled with function ARNs. The
-    functions are never called (every test mocks them), so they need not exist."""
+def santa_definition(sfn: Any, file_name: str) -> str:
+    """The definition, its ${...FunctionArn} placeholders filled with function ARNs of this
+    account and region. The functions are never called (every test mocks them), so they need
+    not exist."""
     text = (STATE_MACHINES / file_name).read_text(encoding="utf-8")
-    arn = "arn:aws:lambda:us-east-1:123456789012:function:santa-{}"
+    account = wl.client("sts").get_caller_identity()["Account"]
+    arn = f"arn:aws:lambda:{sfn.meta.region_name}:{account}:function:santa-{{}}"
     return re.sub(r"\$\{(\w+)FunctionArn\}", lambda m: arn.format(m.group(1).lower()), text)
 
 
@@ -58,7 +60,7 @@ def ask(
 ) -> dict[str, Any]:
     """TestState's answer for one state, with DEBUG inspection data."""
     answer = sfn.test_state(
-        definition=santa_definition(file_name),
+        definition=santa_definition(sfn, file_name),
         stateName=state,
         input=json.dumps(input),
         inspectionLevel="DEBUG",

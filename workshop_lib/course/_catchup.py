@@ -22,6 +22,8 @@ _APPS_BEFORE = {
     6: ("santa", "images"),
     7: ("santa", "images"),
     8: ("santa", "images"),
+    9: ("santa",),
+    10: ("santa",),
 }
 
 
