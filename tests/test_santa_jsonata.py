@@ -54,3 +54,13 @@ def test_the_santa_state_suite_passes_on_the_local_cloud(local_cloud):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert " passed" in result.stdout and "failed" not in result.stdout
+
+
+@pytest.mark.cloud
+def test_catch_up_for_notebooks_09_and_10_deploys_santa(local_cloud):
+    from workshop_lib.course import catch_up
+    from workshop_lib.deploy import outputs
+
+    for notebook in (9, 10):
+        assert catch_up(notebook, reset=False).deployed == ["santa"]
+    assert outputs("santa")["StateMachineArn"]
