@@ -287,6 +287,11 @@ def _check_transform_catch(answer: Any) -> str:
                 "FixIt would get the error of an earlier state, or none. Add "
                 '"Assign": {"error": ...} with the error that was just caught.'
             )
+        if "$states.result" in json.dumps(assign):
+            raise Mistake(
+                "in a Catch rule there is no $states.result: the task failed, so it has no "
+                "result. The error that was caught is $states.errorOutput."
+            )
         kept = _evaluate_field(assign, _catch_bindings(), "Assign")["error"]
         if kept == TRANSFORM_ERROR:
             continue
@@ -329,7 +334,7 @@ transform_catch = Exercise(
         ([{k: v for k, v in _RULE.items() if k != "Assign"}], "does not set it"),
         ([{**_RULE, "Assign": {"failure": "{% $states.errorOutput %}"}}], "does not set it"),
         ([{**_RULE, "Assign": {"error": "{% $states.input %}"}}], "not the error"),
-        ([{**_RULE, "Assign": {"error": "{% $states.result %}"}}], "returns nothing"),
+        ([{**_RULE, "Assign": {"error": "{% $states.result %}"}}], "no $states.result"),
         ([{**_RULE, "Assign": {"error": "$states.errorOutput"}}], "plain text"),
         ([{**_RULE, "Assign": {"error": "{% $states.errorOutput.Cause %}"}}], "not the error"),
         ([{**_RULE, "Next": "NotifyFailure"}], 'send it to "FixIt"'),
