@@ -151,3 +151,20 @@ def test_created_resources_carry_the_workshop_tag(local_cloud, lambda_role):
 
 def _text(value) -> str:
     return value.decode() if isinstance(value, bytes) else value
+
+
+def test_aws_mode_against_a_loopback_stand_in_takes_no_host_prefix(monkeypatch, tmp_path):
+    monkeypatch.setenv(C.ENV_MODE, C.MODE_AWS)
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "example")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:4747")
+    clients.forget_clients()
+    try:
+        assert clients.client("stepfunctions").meta.config.inject_host_prefix is False
+        monkeypatch.setenv("AWS_ENDPOINT_URL", "https://states.example.com")
+        clients.forget_clients()
+        assert clients.client("stepfunctions").meta.config.inject_host_prefix is True
+    finally:
+        clients.forget_clients()

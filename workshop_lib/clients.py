@@ -222,7 +222,23 @@ def _build_client(target: Target, service: str) -> BaseClient:
             **options,
         )
         return session_.client(service, endpoint_url=target.endpoint_url, config=config)
+    if _endpoint_is_loopback():
+        # aws mode pointed at a local stand-in (tests, a rehearsal): an IP takes no host prefix.
+        options["inject_host_prefix"] = False
     return session_.client(service, config=Config(retries={"mode": "standard"}, **options))
+
+
+def _endpoint_is_loopback() -> bool:
+    import ipaddress
+    import urllib.parse
+
+    host = urllib.parse.urlsplit(os.environ.get("AWS_ENDPOINT_URL", "")).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _bypass_proxies_for_loopback() -> None:
