@@ -139,7 +139,7 @@ def test_in_a_notebook_it_shows_as_svg() -> None:
     outer = bundle["text/html"].split(">", 1)[0]
     assert "mathjax_ignore" in outer and bundle["image/svg+xml"] in bundle["text/html"]
     assert re.match(
-        r"<ArchitectureDiagram 'images: architecture': 15 services", bundle["text/plain"]
+        r"<ArchitectureDiagram 'images: architecture': 17 services", bundle["text/plain"]
     )
 
 

@@ -6,6 +6,8 @@ runs                                          # a table: status, outputs or reas
 runs[0]                                       # the upload beside its web files
 app.records()                                 # the DynamoDB tracking table
 app.run_batch("gallery/")                     # the Map workflow over a folder
+app.put_generated("many/", count=60)          # photos made on demand (0.3 MP)
+app.run_distributed_batch("many/")            # the Distributed Map batch, results from S3
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from ..display import protected
 from ..errors import WorkshopError
 from ..gallery import sample_bytes, sample_manifest
 from ._code import image_id
+from ._distributed import BatchResults, DistributedBatchRun
 from ._records import TrackingRecord, TrackingTable, from_item
 from ._runs import BatchRun, ImageRun, ImageRuns, Upload
 from ._settings import FunctionSettings
@@ -113,6 +116,14 @@ class ImageApp:
     @property
     def batch_state_machine_arn(self) -> str:
         return self.stack["BatchStateMachineArn"]
+
+    @property
+    def distributed_batch_state_machine_arn(self) -> str:
+        return self.stack["DistributedBatchStateMachineArn"]
+
+    @property
+    def batch_table_name(self) -> str:
+        return self.stack["BatchTableName"]
 
     @property
     def table_name(self) -> str:
@@ -305,6 +316,72 @@ class ImageApp:
             records=records,
         )
 
+    # -- the Distributed Map batch ----------------------------------------------------------
+    def put_generated(
+        self,
+        folder: str,
+        *,
+        count: int = 60,
+        megapixels: float = 0.3,
+        bad: Sequence[str] = (),
+    ) -> list[str]:
+        """Put `count` distinct generated photos (made once, then cached on disk, as the
+        benchmark's) under `folder`, and the samples named in `bad` (for example
+        "truncated.jpg"). Outside the upload prefix nothing starts by itself. Returns the keys."""
+        from ..bench._images import photo_cache
+        from ..gallery import large_photos
+
+        made = large_photos(photo_cache(), count, megapixels)
+        photos: list[tuple[ImageInput, str]] = [(path, f"{folder}{path.name}") for path in made]
+        photos += [(name, f"{folder}{name}") for name in bad]
+        with ThreadPoolExecutor(max_workers=_UPLOAD_THREADS) as pool:
+            list(pool.map(lambda pair: self.put(pair[0], key=pair[1]), photos))
+        return sorted(key for _, key in photos)
+
+    def run_distributed_batch(self, prefix: str, *, timeout: float = 1800) -> DistributedBatchRun:
+        """Every photo under `prefix` through the Distributed Map batch; wait, then read its
+        record (batch table) and every photo's result (the ResultWriter's files in S3)."""
+        sfn = clients.client("stepfunctions")
+        arn = sfn.start_execution(
+            stateMachineArn=self.distributed_batch_state_machine_arn,
+            input=json.dumps({"prefix": prefix}),
+        )["executionArn"]
+        deadline = time.monotonic() + timeout
+        while (described := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
+            if time.monotonic() > deadline:
+                raise ImageAppError(
+                    f"The Distributed Map batch over {prefix} did not finish within "
+                    f"{timeout:.0f} s.",
+                    hint="Look at its Map Run (ListMapRuns), or wait longer "
+                    "(run_distributed_batch(prefix, timeout=...)).",
+                )
+            time.sleep(_POLL_S * 5)
+        output = json.loads(described["output"]) if described.get("output") else None
+        started, stopped = described.get("startDate"), described.get("stopDate")
+        item = (
+            clients.client("dynamodb")
+            .get_item(
+                TableName=self.batch_table_name,
+                Key={"batchId": {"S": arn.rsplit(":", 1)[-1]}},
+                ConsistentRead=True,
+            )
+            .get("Item")
+        )
+        results = (
+            BatchResults.read(output["resultsBucket"], output["manifestKey"])
+            if output and output.get("manifestKey")
+            else BatchResults()
+        )
+        return DistributedBatchRun(
+            execution_arn=arn,
+            status=described["status"],
+            seconds=(stopped - started).total_seconds() if started and stopped else None,
+            prefix=prefix,
+            output=output,
+            record=from_item(item) if item else {},
+            results=results,
+        )
+
     # -- display -----------------------------------------------------------------------------
     def __repr__(self) -> str:
         return (
@@ -321,6 +398,10 @@ class ImageApp:
                 ("Tracking table", self.table_name),
                 ("Workflow (one upload)", self.state_machine_arn.rsplit(":", 1)[-1]),
                 ("Workflow (a folder)", self.batch_state_machine_arn.rsplit(":", 1)[-1]),
+                (
+                    "Workflow (Distributed Map)",
+                    self.distributed_batch_state_machine_arn.rsplit(":", 1)[-1],
+                ),
                 ("Messages", self.topic_arn.rsplit(":", 1)[-1]),
             )
         )
