@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -142,3 +143,55 @@ def test_running_twice_writes_the_same_results(app, runs):
         }
 
     assert files(first) == files(second)
+
+
+def run_copy(app: ImageApp, tolerated: int) -> tuple[dict[str, Any], str]:
+    """A copy of the deployed batch where a bad photo fails its whole child (two photos per
+    child), tolerating `tolerated` % of failed children; its final description and name."""
+    sfn = clients.client("stepfunctions")
+    deployed = sfn.describe_state_machine(stateMachineArn=app.distributed_batch_state_machine_arn)
+    definition = json.loads(deployed["definition"])
+    every = definition["States"]["EveryPhoto"]
+    every["ItemBatcher"]["MaxItemsPerBatch"] = 2
+    every["ToleratedFailurePercentage"] = tolerated
+    per_photo_states(definition)["Rejected"] = {"Type": "Fail", "Error": "ImageRejected"}
+    name = f"dmap-tolerance-{tolerated}"
+    arn = sfn.create_state_machine(
+        name=name, definition=json.dumps(definition), roleArn=deployed["roleArn"]
+    )["stateMachineArn"]
+    try:
+        execution = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"prefix": PREFIX}))[
+            "executionArn"
+        ]
+        while (described := sfn.describe_execution(executionArn=execution))["status"] == "RUNNING":
+            time.sleep(0.2)
+    finally:
+        sfn.delete_state_machine(stateMachineArn=arn)
+    return described, execution.rsplit(":", 1)[-1]
+
+
+def batch_record(app: ImageApp, batch_id: str) -> dict[str, Any]:
+    item = clients.client("dynamodb").get_item(
+        TableName=app.batch_table_name, Key={"batchId": {"S": batch_id}}, ConsistentRead=True
+    )["Item"]
+    return {name: next(iter(value.values())) for name, value in item.items()}
+
+
+def test_a_failed_child_within_the_tolerance_is_reported_in_the_failed_file(app, keys, runs):
+    # The two bad photos sort last: together in the fourth of four children (25 %).
+    described, _ = run_copy(app, tolerated=50)
+    assert described["status"] == "SUCCEEDED", described.get("cause")
+    output = json.loads(described["output"])
+    results = BatchResults.read(output["resultsBucket"], output["manifestKey"])
+    assert sorted(photo.key for photo in results) == keys
+    failed = {photo.file_name: photo.reason for photo in results if photo.status == "FAILED"}
+    assert failed == {name: "ImageRejected" for name in BAD}
+
+
+def test_more_failed_children_than_tolerated_fail_the_batch_and_its_record(app, keys, runs):
+    described, batch_id = run_copy(app, tolerated=10)
+    assert described["status"] == "FAILED"
+    assert described["error"] == "BatchFailed"
+    record = batch_record(app, batch_id)
+    assert record["status"] == "FAILED"
+    assert record["error"] == "States.ExceedToleratedFailureThreshold"
