@@ -10,17 +10,25 @@ from workshop_lib.exercises._progress import load
 EXERCISES = [exercise for items in all_exercises().values() for exercise in items]
 
 
+def _cloud_if_it_deploys(exercise, request) -> None:
+    """The capstone's checker deploys the answer and runs it: it needs the local cloud."""
+    if getattr(exercise, "deploys", False):
+        request.getfixturevalue("local_cloud")
+
+
 def test_there_are_exercises():
     assert EXERCISES
 
 
 @pytest.mark.parametrize("exercise", EXERCISES, ids=[e.key for e in EXERCISES])
-def test_reference_solution_passes(exercise):
+def test_reference_solution_passes(exercise, request):
+    _cloud_if_it_deploys(exercise, request)
     assert exercise.evaluate(exercise.solution_value()).correct
 
 
 @pytest.mark.parametrize("exercise", EXERCISES, ids=[e.key for e in EXERCISES])
-def test_known_wrong_answers_fail_with_specific_feedback(exercise):
+def test_known_wrong_answers_fail_with_specific_feedback(exercise, request):
+    _cloud_if_it_deploys(exercise, request)
     assert exercise.known_wrong, "every checker must be proven against a wrong answer"
     for wrong, phrase in exercise.known_wrong:
         outcome = exercise.evaluate(wrong)
