@@ -80,3 +80,12 @@ def test_a_check_removes_everything_it_deployed(local_cloud):
     assert outcome.correct, str(outcome)
     assert [b.name for b in outcome.behaviours] == list(nb11.BEHAVIOURS)
     assert _capstone_resources() == before
+
+
+def test_a_run_that_cannot_finish_is_reported_not_raised(local_cloud):
+    missing = "arn:aws:states:us-east-1:123456789012:stateMachine:capstone-never-deployed"
+    execution = nb11._run(missing, {"orderId": "good-1", "gift": "a kite", "paper": "red"})
+    assert execution.status == "DID NOT FINISH"
+    verdict = nb11._good_behaviour(execution, "good-1", "", "capstone-no-such-bucket")
+    assert not verdict.passed
+    assert "the run ended DID NOT FINISH" in verdict.detail

@@ -148,6 +148,19 @@ class _Deployment:
                 cleanup()
 
 
+class _Refused(Exception):
+    """Step Functions refused the learner's definition; the message says why."""
+
+
+@dataclass(frozen=True)
+class _Unfinished:
+    """A run that could not be started or did not end in time, read like an Execution."""
+
+    error: str
+    status: str = "DID NOT FINISH"
+    cause: str | None = None
+
+
 _SFN_TRUST = {
     "Version": "2012-10-17",
     "Statement": [
@@ -268,8 +281,8 @@ def _deploy(folder: Path, deployment: _Deployment) -> None:
                 "stateMachineArn"
             ]
             break
-        except sfn.exceptions.InvalidDefinition:
-            raise
+        except sfn.exceptions.InvalidDefinition as error:
+            raise _Refused(error.response["Error"]["Message"]) from None
         except Exception as error:
             if "assume" not in str(error).lower() or attempt == 14:
                 raise
@@ -317,6 +330,9 @@ _HINTS = {
     "check_order": "check_order/app.py must raise an exception named BadOrder (a class "
     "BadOrder(Exception) in the file) for an order with no gift, an empty gift, or a paper "
     f"that is not one of {', '.join(PAPERS)}, and return the order when it is good.",
+    "deployed": "the message above says what failed; check that check_order/app.py defines "
+    "lambda_handler, and run check() again (offline, `workshop cloud status` shows whether "
+    "the local cloud is up).",
     "good": "a good order goes CheckOrder -> Wrap -> Announce: Wrap calls ${WrapMachineArn} "
     "with the order, Announce is arn:aws:states:::sns:publish with TopicArn "
     "${AnnounceTopicArn} and a Message that holds the orderId and the machine's parcel.",
@@ -339,6 +355,8 @@ BEHAVIOURS = (
 )
 """What the brief asks for; the verdict counts these."""
 REFUSED = "Step Functions accepts the definition"
+DEPLOYED = "Your files deploy"
+RUN_TIMEOUT_S = 120
 _RUNS = (
     ("check_order", BEHAVIOURS[1]),
     ("good", BEHAVIOURS[2]),
@@ -348,8 +366,6 @@ _RUNS = (
 
 
 def _behaviours(folder: Path) -> list[Behaviour]:
-    from ..executions import run
-
     found: list[Behaviour] = []
     try:
         definition = json.loads((folder / WORKFLOW_FILE).read_text(encoding="utf-8"))
@@ -374,18 +390,21 @@ def _behaviours(folder: Path) -> list[Behaviour]:
     try:
         try:
             _deploy(folder, deployment)
-        except Exception as error:
-            message = getattr(error, "response", {}).get("Error", {}).get("Message") or str(error)
-            found.append(Behaviour(REFUSED, False, message[:600], _HINTS["accepted"]))
+        except _Refused as error:
+            found.append(Behaviour(REFUSED, False, str(error)[:600], _HINTS["accepted"]))
             skipped = "not run: Step Functions refused the definition (see above)."
+            found += [Behaviour(name, False, skipped, _HINTS[key]) for key, name in _RUNS]
+            return found
+        except Exception as error:  # the check's own deployment failed: say where
+            message = getattr(error, "response", {}).get("Error", {}).get("Message") or str(error)
+            found.append(Behaviour(DEPLOYED, False, message[:600], _HINTS["deployed"]))
+            skipped = "not run: the deployment failed (see above)."
             found += [Behaviour(name, False, skipped, _HINTS[key]) for key, name in _RUNS]
             return found
         found.append(_check_order_behaviour(deployment))
         good_id, bad_id, jam_id = _order_id("good"), _order_id("bad"), deployment.jam
         runs = {
-            order_id: run(
-                deployment.arns["workflow"], {"orderId": order_id, **order}, live=False, timeout=120
-            )
+            order_id: _run(deployment.arns["workflow"], {"orderId": order_id, **order})
             for order_id, order in (
                 (good_id, _GOOD),
                 (bad_id, _BAD_ORDERS[1]),
@@ -401,6 +420,16 @@ def _behaviours(folder: Path) -> list[Behaviour]:
     finally:
         deployment.remove()
     return found
+
+
+def _run(arn: str, order: dict[str, Any]) -> Any:
+    """The finished execution, or an `_Unfinished` saying why there is none."""
+    from ..executions import run
+
+    try:
+        return run(arn, order, live=False, timeout=RUN_TIMEOUT_S)
+    except Exception as error:  # a workflow that waits forever, or that cannot start
+        return _Unfinished(f"{type(error).__name__}: {error}"[:300])
 
 
 def _check_order_behaviour(deployment: _Deployment) -> Behaviour:
@@ -617,6 +646,10 @@ def _quarantine_without_error(workflow: dict[str, Any]) -> None:
             state["Arguments"]["MessageBody"] = "{% $order %}"
 
 
+def _misspelt_next(workflow: dict[str, Any]) -> None:
+    workflow["States"]["Wrap"]["Next"] = "Anounce"
+
+
 def _retry_on_lambda_errors(workflow: dict[str, Any]) -> None:
     for state in workflow["States"].values():
         for rule in state.get("Retry", []):
@@ -655,6 +688,7 @@ capstone = Capstone(
         (_Wrong("no error", workflow=_quarantine_without_error), "without its error"),
         (_Wrong("Retry on Lambda's errors", workflow=_retry_on_lambda_errors), "not tried again"),
         (_Wrong("JSONPath", workflow=_jsonpath), "in JSONPath"),
+        (_Wrong("a Next to no state", workflow=_misspelt_next), "refused the definition"),
         (_Wrong("accepts everything", handler=_LENIENT), "was accepted"),
     ],
 )
