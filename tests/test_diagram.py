@@ -35,6 +35,7 @@ def test_santa_shows_the_event_flow_with_its_permissions() -> None:
         "FixItFunction": "Lambda function",
         "NotifyFunction": "Lambda function",
         "SantaStateMachine": "State machine",
+        "ApprovalQueue": "SQS queue",
     }
     upload = _arrow(diagram, "InputBucket", "TriggerFunction")
     assert (upload.source, upload.target, upload.trigger) == (
@@ -60,6 +61,11 @@ def test_santa_shows_the_event_flow_with_its_permissions() -> None:
         "sns:Publish (SNSPublishMessagePolicy)"
     ]
     assert diagram.architecture.arrow("ValidateFunction", "Topic") is None
+    # The approval step's direct integrations: exactly one action each, on one resource.
+    assert _arrow(diagram, "SantaStateMachine", "ApprovalQueue").permissions == [
+        "sqs:SendMessage (inline statement)"
+    ]
+    assert _arrow(diagram, "SantaStateMachine", "Topic").label == "publishes"
 
 
 def test_images_reads_inline_statements_and_tables() -> None:
@@ -148,7 +154,7 @@ def test_workshop_diagram_writes_the_file(
 ) -> None:
     out = tmp_path / "santa.svg"
     assert main(["diagram", "santa", "-o", str(out)]) == 0
-    assert "9 services" in capsys.readouterr().err
+    assert "10 services" in capsys.readouterr().err
     ET.fromstring(out.read_text(encoding="utf-8"))
     assert main(["diagram", "no-such-app"]) == 1
     assert "no application called 'no-such-app'" in capsys.readouterr().err

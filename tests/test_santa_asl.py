@@ -40,6 +40,9 @@ ROLES = {
     "FixItFunctionArn": "fixit",
 }
 REJECTED_PATH = ["ValidateData", "FixIt", "NotifyFailure", "ListRejected"]
+GOOD_PATH = ["ValidateData", "NeedsApproval", "TransformData", "Notify"]
+# Direct service integrations: AWS's own names, the same in every account and region.
+INTEGRATION = re.compile(r"arn:aws:states:::[\w:.-]+")
 
 # One stub for all four steps; ROLE says which step it plays. The plan in the event says what
 # to do: {"validate": "ok" | "invalid" | "crash" | "flaky:<error>:<times>", "transform": ...}.
@@ -106,22 +109,33 @@ def test_function_arns_come_only_from_the_templates_substitutions():
     template = load_template(resolve_app("santa").template)
     substitutions = template["Resources"]["SantaStateMachine"]["Properties"]
     assert set(PLACEHOLDER.findall(text)) == set(substitutions["DefinitionSubstitutions"])
-    assert "arn:aws" not in text
+    assert "arn:aws" not in INTEGRATION.sub("", text)  # no account's ARN written in
     for task in tasks(definition()).values():
-        assert PLACEHOLDER.fullmatch(task["Resource"])
+        assert PLACEHOLDER.fullmatch(task["Resource"]) or INTEGRATION.fullmatch(task["Resource"])
+
+
+def lambda_tasks(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {n: s for n, s in tasks(document).items() if PLACEHOLDER.fullmatch(s["Resource"])}
 
 
 def test_every_transition_leads_to_a_state_and_every_state_is_reachable():
     document = definition()
     states = document["States"]
     edges = {
-        name: [state.get("Next"), *(c["Next"] for c in state.get("Catch", []))]
+        name: [
+            state.get("Next"),
+            state.get("Default"),
+            *(c["Next"] for c in state.get("Catch", []) + state.get("Choices", [])),
+        ]
         for name, state in states.items()
     }
     for name, targets in edges.items():
         for target in filter(None, targets):
             assert target in states, f"{name} goes to unknown state {target}"
         state = states[name]
+        if state["Type"] == "Choice":
+            assert "Next" not in state and "End" not in state and state["Default"], name
+            continue
         ends = state["Type"] in ("Fail", "Succeed") or state.get("End") is True
         assert ends != ("Next" in state), f"{name} needs exactly one of Next and End"
     reachable, todo = set(), [document["StartAt"]]
@@ -133,13 +147,22 @@ def test_every_transition_leads_to_a_state_and_every_state_is_reachable():
     assert reachable == set(states)
 
 
-def test_every_task_retries_exactly_the_transient_lambda_errors():
-    for name, task in tasks(definition()).items():
+def test_every_lambda_task_retries_exactly_the_transient_lambda_errors():
+    for name, task in lambda_tasks(definition()).items():
         (retrier,) = task["Retry"]
         assert set(retrier["ErrorEquals"]) == TRANSIENT, name
         assert len(retrier["ErrorEquals"]) == len(TRANSIENT), name
         assert retrier["MaxAttempts"] >= 1 and retrier["IntervalSeconds"] >= 1, name
         assert retrier["BackoffRate"] > 1, f"{name} should back off"
+
+
+def test_the_approval_wait_is_never_retried_and_always_ends_somewhere():
+    wait = definition()["States"]["WaitForApproval"]
+    assert wait["Resource"].endswith(".waitForTaskToken")
+    assert "Retry" not in wait  # a retry would send a second request for the same list
+    assert "TimeoutSecondsPath" in wait or "TimeoutSeconds" in wait
+    caught = [e for c in wait["Catch"] for e in c["ErrorEquals"]]
+    assert {"ApprovalRejected", "States.Timeout", "States.ALL"} <= set(caught)
 
 
 def test_every_catch_keeps_the_input_and_leads_to_fixit():
@@ -227,13 +250,21 @@ def machine(local_cloud, lambda_role) -> Iterator[Machine]:
         functions[placeholder] = wl.deploy_function(
             name, STUB, environment={"ROLE": role}, timeout_s=5
         ).arn
-    text = PLACEHOLDER.sub(lambda m: functions[m.group(1)], definition_text())
+    # The approval path's queue, topic and timeout (the stubbed lists never need approval).
+    sqs, sns = clients.client("sqs"), clients.client("sns")
+    queue = sqs.create_queue(QueueName=f"santa-stubbed-approvals-{suffix}")["QueueUrl"]
+    topic = sns.create_topic(Name=f"santa-stubbed-{suffix}")["TopicArn"]
+    values = {**functions, "ApprovalQueueUrl": queue, "TopicArn": topic}
+    values["ApprovalTimeoutSeconds"] = "60"
+    text = PLACEHOLDER.sub(lambda m: values[m.group(1)], definition_text())
     sfn = clients.client("stepfunctions")
     arn = sfn.create_state_machine(
         name=f"santa-stubbed-{suffix}", definition=text, roleArn=lambda_role
     )["stateMachineArn"]
     yield Machine(arn, functions)
     sfn.delete_state_machine(stateMachineArn=arn)
+    sqs.delete_queue(QueueUrl=queue)
+    sns.delete_topic(TopicArn=topic)
     for function_arn in functions.values():
         wl.delete_function(function_arn.rsplit(":", 1)[-1])
 
@@ -248,7 +279,7 @@ def test_create_state_machine_accepts_the_filled_in_definition(machine: Machine)
 def test_a_good_list_goes_validate_transform_notify(machine: Machine):
     outcome = machine.run()
     assert outcome.status == "SUCCEEDED"
-    assert outcome.entered() == ["ValidateData", "TransformData", "Notify"]
+    assert outcome.entered() == GOOD_PATH
     (validate,) = outcome.calls("ValidateData")
     (transform,) = outcome.calls("TransformData")
     (notify,) = outcome.calls("Notify")
@@ -286,7 +317,7 @@ def test_an_unexpected_crash_in_validate_also_ends_in_fixit(machine: Machine):
 
 def test_a_failing_transform_goes_to_fixit_with_the_original_upload(machine: Machine):
     outcome = machine.run(transform="conflict")
-    assert outcome.entered() == ["ValidateData", "TransformData", *REJECTED_PATH[1:]]
+    assert outcome.entered() == [*GOOD_PATH[:3], *REJECTED_PATH[1:]]
     (fixit,) = outcome.calls("FixIt")
     assert (fixit["input"]["bucket"], fixit["input"]["key"]) == ("in", "uploads/list.json")
     assert fixit["input"]["error"]["Error"] == "StampedListConflictError"
@@ -303,7 +334,7 @@ def test_when_fixit_fails_too_the_run_says_so_and_announces_nothing(machine: Mac
 def test_a_transient_lambda_error_is_retried_until_it_works(machine: Machine, error: str):
     outcome = machine.run(validate=f"flaky:{error}:2")
     assert outcome.status == "SUCCEEDED"
-    assert outcome.entered() == ["ValidateData", "TransformData", "Notify"]
+    assert outcome.entered() == GOOD_PATH
     assert [c["error"] for c in outcome.calls("ValidateData")] == [error, error, None]
 
 

@@ -43,6 +43,7 @@ _EXPORTS = {
     "clean_up": "workshop_lib.cleanup",
 }
 _SUBMODULES = (
+    "approvals",
     "cleanup",
     "clients",
     "cloud",

@@ -80,7 +80,7 @@ def mocked(result: Any) -> dict[str, Any]:
 
 def test_validate_keeps_the_upload_beside_its_summary(sfn):
     answer = ask(sfn, "ValidateData", UPLOAD, **mocked(SUMMARY))
-    assert answer["status"] == "SUCCEEDED" and answer["nextState"] == "TransformData"
+    assert answer["status"] == "SUCCEEDED" and answer["nextState"] == "NeedsApproval"
     assert answer["output"] == {**UPLOAD, "validatedData": SUMMARY}
 
 
@@ -137,7 +137,7 @@ def test_a_bad_list_is_not_retried_but_sent_to_fixit(sfn):
 
 def test_jsonata_validate_keeps_the_upload_and_summary_in_variables(sfn):
     answer = ask(sfn, "ValidateData", UPLOAD, "santa_jsonata.asl.json", **mocked(SUMMARY))
-    assert answer["status"] == "SUCCEEDED" and answer["nextState"] == "TransformData"
+    assert answer["status"] == "SUCCEEDED" and answer["nextState"] == "NeedsApproval"
     variables = json.loads(answer["inspectionData"]["variables"])
     assert variables == {"upload": UPLOAD, "summary": SUMMARY}
 
@@ -172,5 +172,30 @@ def test_how_many_kids_picks_the_path(sfn, kids, next_state):
     answer = sfn.test_state(
         definition=(HERE / "how_many_kids.asl.json").read_text(encoding="utf-8"),
         input=json.dumps({**SUMMARY, "kids": kids}),
+    )
+    assert (answer["status"], answer["nextState"]) == ("SUCCEEDED", next_state)
+
+
+@pytest.mark.parametrize(
+    ("approval", "next_state"),
+    [
+        (None, "TransformData"),
+        ({"needed": False, "reasons": []}, "TransformData"),
+        (
+            {"needed": True, "reasons": ["360 kids, more than 100 without approval"]},
+            "AnnounceApprovalNeeded",
+        ),
+    ],
+)
+@pytest.mark.parametrize("file_name", ["santa.asl.json", "santa_jsonata.asl.json"])
+def test_a_list_that_needs_a_person_goes_to_approval(sfn, approval, next_state, file_name):
+    summary = {**SUMMARY, **({"approval": approval} if approval else {})}
+    jsonata = file_name == "santa_jsonata.asl.json"
+    answer = ask(
+        sfn,
+        "NeedsApproval",
+        {} if jsonata else {**UPLOAD, "validatedData": summary},
+        file_name,
+        **({"variables": json.dumps({"upload": UPLOAD, "summary": summary})} if jsonata else {}),
     )
     assert (answer["status"], answer["nextState"]) == ("SUCCEEDED", next_state)

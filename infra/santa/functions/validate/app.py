@@ -1,9 +1,11 @@
 """Check that an uploaded file is a list Santa can use. The workflow's first step.
 
 Input:   {"bucket": "...", "key": "uploads/list.json", "versionId": "..." or null}
-Output:  {"bucket", "key", "versionId", "etag", "bytes", "kids", "gifts"}: a summary and the S3
-         reference of the exact object that was checked. Never the list itself: Step Functions
-         carries at most 256 KiB between states, and a list can be much bigger than that.
+Output:  {"bucket", "key", "versionId", "etag", "bytes", "kids", "gifts", "approval"}: a summary
+         and the S3 reference of the exact object that was checked; "approval" is
+         {"needed": bool, "reasons": [...]}: whether a person must approve the list first.
+         Never the list itself: Step Functions carries at most 256 KiB between states, and a
+         list can be much bigger than that.
 Raises:  ListValidationError, whose message says what is wrong and where ("item 3 (kid-0004),
          field 'age': ...", items counted from 0). Lambda reports the class name as the error
          type, so the state machine can Catch "ListValidationError".
@@ -12,6 +14,10 @@ The rules (data/santa/README.md has the long version): the file is UTF-8 JSON; t
 a non-empty array; every item is an object with exactly the fields in FIELDS (plus an optional
 "stamp"); at most MAX_GIFTS gifts per kid; no id appears twice.
 
+A list needs a person's approval when it has more than APPROVAL_MAX_KIDS kids (environment,
+default 10000) or asks for a gift named in APPROVAL_FLAGGED_GIFTS (comma-separated, compared
+without case; default none). The workflow reads "approval.needed" in a Choice state.
+
 Runs on the python3.12 Lambda runtime with the standard library and boto3 only.
 """
 
@@ -19,6 +25,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -88,6 +95,7 @@ class InvalidInputError(Exception):
 class ListSummary:
     kids: int
     gifts: int
+    flagged: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -203,7 +211,33 @@ def check_list(raw: bytes) -> ListSummary:
     if problems:
         problems.sort(key=lambda problem: problem.index)
         raise ListValidationError(format_problems(problems), BAD_REQUESTS, problems)
-    return ListSummary(kids=len(kids), gifts=sum(len(kid["gifts"]) for kid in kids))
+    return ListSummary(
+        kids=len(kids),
+        gifts=sum(len(kid["gifts"]) for kid in kids),
+        flagged=tuple(sorted({g.strip().lower() for kid in kids for g in kid["gifts"]})),
+    )
+
+
+DEFAULT_APPROVAL_MAX_KIDS = 10000
+
+
+def approval_needed(summary: ListSummary, max_kids: int, flagged_gifts: set[str]) -> dict[str, Any]:
+    """Whether a person must approve the list, and why (in words for the reviewer)."""
+    reasons = []
+    if summary.kids > max_kids:
+        reasons.append(f"{summary.kids} kids, more than {max_kids} without approval")
+    asked = sorted(flagged_gifts & set(summary.flagged))
+    if asked:
+        reasons.append("flagged gift asked for: " + ", ".join(asked))
+    return {"needed": bool(reasons), "reasons": reasons}
+
+
+def approval_settings() -> tuple[int, set[str]]:
+    """APPROVAL_MAX_KIDS and APPROVAL_FLAGGED_GIFTS from the environment."""
+    raw = os.environ.get("APPROVAL_MAX_KIDS", "").strip()
+    max_kids = int(raw) if raw.isdigit() else DEFAULT_APPROVAL_MAX_KIDS
+    gifts = os.environ.get("APPROVAL_FLAGGED_GIFTS", "")
+    return max_kids, {g.strip().lower() for g in gifts.split(",") if g.strip()}
 
 
 def format_problems(problems: list[Problem]) -> str:
@@ -336,4 +370,5 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
         "bytes": len(raw),
         "kids": summary.kids,
         "gifts": summary.gifts,
+        "approval": approval_needed(summary, *approval_settings()),
     }
