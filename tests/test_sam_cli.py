@@ -22,6 +22,7 @@ from conftest import zip_source
 
 from workshop_lib import clients
 from workshop_lib.deploy import empty_bucket
+from workshop_lib.deploy._template import load_template
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -463,9 +464,10 @@ def test_a_guided_deploy_saves_its_answers_for_the_next_deploy_and_delete(local_
     port = local_cloud.port
     app = _copy_app("santa", tmp_path)
     stack = f"sam-guided-{uuid.uuid4().hex[:6]}"
-    # Stack name, region, both parameters (defaults), confirm changes: no, allow role
+    # Stack name, region, every parameter (defaults), confirm changes: no, allow role
     # creation: yes, disable rollback: no, save the answers: yes, file and environment: defaults.
-    answers = f"{stack}\nus-east-1\n\n\nN\nY\nN\nY\n\n\n"
+    parameters = load_template(app / "template.yaml")["Parameters"]
+    answers = f"{stack}\nus-east-1\n" + "\n" * len(parameters) + "N\nY\nN\nY\n\n\n"
     guided = sam(
         ["deploy", "--guided", "--capabilities", "CAPABILITY_IAM"],
         cwd=app,
