@@ -492,3 +492,27 @@ def test_gap_16_states_all_catches_terminal_errors():
     # AWS: a retry or catch on States.ALL does not catch States.Runtime.
     source = inspect.getsource(ErrorEqualsDecl._eval_body)
     assert "_STATE_ALL_ERROR in self.error_names" in source and "Runtime" not in source
+
+
+def _queue_template(timeout_default: str) -> str:
+    return json.dumps(
+        {
+            "Parameters": {"Timeout": {"Type": "Number", "Default": timeout_default}},
+            "Resources": {
+                "Queue": {
+                    "Type": "AWS::SQS::Queue",
+                    "Properties": {"QueueName": "gap19", "VisibilityTimeout": {"Ref": "Timeout"}},
+                }
+            },
+        }
+    )
+
+
+def test_gap_19_a_new_parameter_default_leaves_resources_unchanged(aws_env):
+    with mock_aws():
+        cfn, sqs = boto3.client("cloudformation"), boto3.client("sqs")
+        cfn.create_stack(StackName="gap19", TemplateBody=_queue_template("30"))
+        cfn.update_stack(StackName="gap19", TemplateBody=_queue_template("60"))
+        url = sqs.get_queue_url(QueueName="gap19")["QueueUrl"]
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout"])
+        assert attributes["Attributes"]["VisibilityTimeout"] == "30"  # AWS: 60

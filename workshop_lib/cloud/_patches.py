@@ -39,6 +39,8 @@ gap against plain moto, so it fails (and tells us to drop a patch) when upstream
 18. What `sam deploy` needs from CloudFormation: the SAM transform on the server, change sets
     that give stacks their outputs or roll back, templates and definitions in S3, REST APIs
     from an OpenAPI body (`_sam_deploys.py`).
+19. A stack update whose only change is a parameter's value (a new default, as `workshop
+    deploy --parameter` sends it) updates the resources that use it (`_stack_parameters.py`).
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..lambda_runtime import CodeSource, FunctionSpec, LambdaRuntime, ThrottledError
+from . import _stack_parameters
 from ._after_import import after_import
 from ._conformance import install as _current_step_functions
 from ._orchestration import install as _orchestration_patterns
@@ -83,6 +86,7 @@ def apply(runtime: LambdaRuntime, settings: Settings, port: int) -> None:
     after_import("moto.stepfunctions.responses", _start_sync_execution)
     after_import("moto.cloudformation.models", _roll_back_failed_stacks)
     after_import("moto.cloudformation.models", _sam_deploys)
+    after_import("moto.cloudformation.parsing", _stack_parameters.install)
     after_import("moto.stepfunctions.parser.models", _current_step_functions)
     after_import("moto.stepfunctions.parser.models", lambda: _orchestration_patterns(settings))
     for patch in (
