@@ -100,3 +100,18 @@ def test_a_single_statement_object_is_checked_too():
     policy = template["Resources"]["Role"]["Properties"]["Policies"][0]["PolicyDocument"]
     policy["Statement"] = policy["Statement"][0]  # a dict, not a list
     assert any("wildcard" in f.message for f in least_privilege(template))
+
+
+def test_the_rule_step_functions_manages_for_sync_tasks_is_allowed_and_nothing_more():
+    rule = {
+        "Fn::Sub": "arn:aws:events:${AWS::Region}:${AWS::AccountId}:rule/"
+        "StepFunctionsGetEventsForStepFunctionsExecutionRule"
+    }
+    sync = ["events:PutTargets", "events:PutRule", "events:DescribeRule"]
+    assert not least_privilege(role({"Effect": "Allow", "Action": sync, "Resource": rule}))
+    # Any other action on that rule, or those actions on another rule, is still refused.
+    assert least_privilege(
+        role({"Effect": "Allow", "Action": ["events:DeleteRule"], "Resource": rule})
+    )
+    other = "arn:aws:events:us-east-1:123456789012:rule/someone-elses"
+    assert least_privilege(role({"Effect": "Allow", "Action": sync, "Resource": other}))

@@ -18,6 +18,10 @@ from ._template import load_template, package, translate
 ALLOWED_MANAGED_POLICIES = frozenset(
     {"arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"}
 )
+# `.sync` integrations wait through an EventBridge rule that Step Functions itself manages
+# (rule/StepFunctionsGetEventsFor...): a role must name it, and it is no app's own resource.
+SYNC_RULE_ACTIONS = frozenset({"events:PutTargets", "events:PutRule", "events:DescribeRule"})
+SYNC_RULE_MARKER = ":rule/StepFunctionsGetEventsFor"
 # Actions that cannot be scoped to a resource (AWS requires "Resource": "*" for them).
 UNSCOPABLE_ACTIONS = frozenset(
     {
@@ -206,11 +210,17 @@ def least_privilege(template: dict[str, Any]) -> list[Finding]:
                 for target in _as_list(statement.get("Resource")):
                     if target == "*" and not set(actions) <= UNSCOPABLE_ACTIONS:
                         findings.append(Finding("iam", where, f"{actions} on every resource."))
+                    elif _is_sync_rule(target) and set(actions) <= SYNC_RULE_ACTIONS:
+                        continue
                     elif target != "*" and not _references(target) & own:
                         findings.append(
                             Finding("iam", where, f"resource {_text(target)} is not this app's.")
                         )
     return findings
+
+
+def _is_sync_rule(target: Any) -> bool:
+    return SYNC_RULE_MARKER in _text(target)
 
 
 def _placeholders(text: str) -> set[str]:
