@@ -130,7 +130,9 @@ class _PeakMemory:
             root = psutil.Process(self.pid)
         except (psutil.Error, TypeError):
             return
-        while not self._stop.wait(0.1):
+        # PSS, not RSS: every worker forked from the zygote shares its ~30 MB of preloaded
+        # boto3, and RSS would count that once per worker. (PSS reads smaps: sample less often.)
+        while not self._stop.wait(0.5):
             total = 0
             try:
                 processes = [root, *root.children(recursive=True)]
@@ -138,7 +140,7 @@ class _PeakMemory:
                 return
             for process in processes:
                 try:
-                    total += process.memory_info().rss
+                    total += _proportional_bytes(process)
                 except psutil.Error:
                     continue
             self.peak_bytes = max(self.peak_bytes, total)
@@ -150,6 +152,12 @@ class _PeakMemory:
     def __exit__(self, *_: object) -> None:
         self._stop.set()
         self._thread.join()
+
+
+def _proportional_bytes(process: Any) -> int:
+    info = process.memory_full_info() if hasattr(process, "memory_full_info") else None
+    pss = getattr(info, "pss", None)
+    return int(pss) if pss is not None else int(process.memory_info().rss)
 
 
 def _direct_seconds(paths: list[Path]) -> float:
