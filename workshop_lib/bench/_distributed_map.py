@@ -132,7 +132,7 @@ class _PeakMemory:
             return
         # PSS, not RSS: every worker forked from the zygote shares its ~30 MB of preloaded
         # boto3, and RSS would count that once per worker. (PSS reads smaps: sample less often.)
-        while not self._stop.wait(0.5):
+        while True:  # a first sample at once, so even a short run has a figure
             total = 0
             try:
                 processes = [root, *root.children(recursive=True)]
@@ -144,6 +144,8 @@ class _PeakMemory:
                 except psutil.Error:
                     continue
             self.peak_bytes = max(self.peak_bytes, total)
+            if self._stop.wait(0.5):
+                return
 
     def __enter__(self) -> _PeakMemory:
         self._thread.start()
