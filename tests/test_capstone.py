@@ -62,15 +62,20 @@ def test_the_learner_edition_shows_no_reference_solution(capsys):
     assert "Retry" not in capsys.readouterr().out
 
 
+def _every(service: str, operation: str, key: str) -> list:
+    """Every item of a listing, through all its pages (the tests' cloud holds many)."""
+    paginator = clients.client(service).get_paginator(operation)
+    return [item for page in paginator.paginate() for item in page.get(key, [])]
+
+
 def _capstone_resources() -> set[str]:
-    client = clients.client
-    found = {f["FunctionName"] for f in client("lambda").list_functions()["Functions"]}
-    found |= {m["name"] for m in client("stepfunctions").list_state_machines()["stateMachines"]}
-    found |= set(client("sqs").list_queues().get("QueueUrls", []))
-    found |= {t["TopicArn"] for t in client("sns").list_topics()["Topics"]}
-    found |= {b["Name"] for b in client("s3").list_buckets()["Buckets"]}
-    found |= {r["RoleName"] for r in client("iam").list_roles()["Roles"]}
-    found |= {g["logGroupName"] for g in client("logs").describe_log_groups()["logGroups"]}
+    found = {f["FunctionName"] for f in _every("lambda", "list_functions", "Functions")}
+    found |= {m["name"] for m in _every("stepfunctions", "list_state_machines", "stateMachines")}
+    found |= set(_every("sqs", "list_queues", "QueueUrls"))
+    found |= {t["TopicArn"] for t in _every("sns", "list_topics", "Topics")}
+    found |= {b["Name"] for b in clients.client("s3").list_buckets()["Buckets"]}
+    found |= {r["RoleName"] for r in _every("iam", "list_roles", "Roles")}
+    found |= {g["logGroupName"] for g in _every("logs", "describe_log_groups", "logGroups")}
     return {name for name in found if "capstone" in name}
 
 

@@ -45,8 +45,11 @@ def test_a_new_default_reaches_the_resources_that_use_it(local_cloud) -> None:
     cfn.create_stack(StackName="patch19", TemplateBody=_template("30"))
     try:
         cfn.update_stack(StackName="patch19", TemplateBody=_template("45"))
-        machine = next(
-            m for m in sfn.list_state_machines()["stateMachines"] if m["name"] == "patch19-machine"
+        machine = next(  # other tests share this cloud: look through every page
+            m
+            for page in sfn.get_paginator("list_state_machines").paginate()
+            for m in page["stateMachines"]
+            if m["name"] == "patch19-machine"
         )
         definition = json.loads(
             sfn.describe_state_machine(stateMachineArn=machine["stateMachineArn"])["definition"]

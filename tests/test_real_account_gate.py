@@ -39,6 +39,12 @@ def aws_environment(endpoint_url: str, tmp_path: Path) -> dict[str, str]:
     }
 
 
+def _every(service: str, operation: str, key: str) -> list:
+    """Every item of a listing, through all its pages (the tests' cloud holds many)."""
+    paginator = clients.client(service).get_paginator(operation)
+    return [item for page in paginator.paginate() for item in page.get(key, [])]
+
+
 def everything_in_the_cloud() -> set[tuple[str, str]]:
     """Every resource of the kinds a notebook creates, by name (offline view of the cloud)."""
     client = clients.client
@@ -50,18 +56,18 @@ def everything_in_the_cloud() -> set[tuple[str, str]]:
     }
     found |= {("bucket", b["Name"]) for b in client("s3").list_buckets()["Buckets"]}
     found |= {
-        ("function", f["FunctionName"]) for f in client("lambda").list_functions()["Functions"]
+        ("function", f["FunctionName"]) for f in _every("lambda", "list_functions", "Functions")
     }
-    found |= {("role", r["RoleName"]) for r in client("iam").list_roles()["Roles"]}
+    found |= {("role", r["RoleName"]) for r in _every("iam", "list_roles", "Roles")}
     found |= {
         ("state machine", m["name"])
-        for m in client("stepfunctions").list_state_machines()["stateMachines"]
+        for m in _every("stepfunctions", "list_state_machines", "stateMachines")
     }
-    found |= {("queue", q) for q in client("sqs").list_queues().get("QueueUrls", [])}
-    found |= {("topic", t["TopicArn"]) for t in client("sns").list_topics()["Topics"]}
-    found |= {("table", t) for t in client("dynamodb").list_tables()["TableNames"]}
+    found |= {("queue", q) for q in _every("sqs", "list_queues", "QueueUrls")}
+    found |= {("topic", t["TopicArn"]) for t in _every("sns", "list_topics", "Topics")}
+    found |= {("table", t) for t in _every("dynamodb", "list_tables", "TableNames")}
     found |= {
-        ("log group", g["logGroupName"]) for g in client("logs").describe_log_groups()["logGroups"]
+        ("log group", g["logGroupName"]) for g in _every("logs", "describe_log_groups", "logGroups")
     }
     found |= {
         ("auto scaling group", g["AutoScalingGroupName"])
