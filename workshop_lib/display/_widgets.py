@@ -11,7 +11,7 @@ import html
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..display import protect
+from ._protect import protect
 
 # Every control gets the same label width and overall width, so the tracks start at one x and
 # have the same length; labels must be short enough to fit (a long one would eat the track).

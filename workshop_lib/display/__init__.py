@@ -1,0 +1,34 @@
+"""Everything the library draws with: one HTML table, the colour palette, figures, widgets and
+the `Displayable` mixin, whose HTML is protected from JupyterLab's maths renderer.
+
+Layer 2: this package imports nothing from the rest of the library except constants and errors,
+so every other package can draw with it. matplotlib and ipywidgets are imported inside the
+functions that need them, so importing workshop_lib stays fast.
+"""
+
+from __future__ import annotations
+
+from ._figures import count_ticks, dollar_ticks, new_figure
+from ._html import html_block, html_table, number, text_table, usd
+from ._protect import IGNORE_CLASS, is_protected, protect, protected, unprotected_dollars
+from ._widgets import SliderPanel, checkbox, float_slider, selection_slider
+
+__all__ = [
+    "IGNORE_CLASS",
+    "SliderPanel",
+    "checkbox",
+    "count_ticks",
+    "dollar_ticks",
+    "float_slider",
+    "html_block",
+    "html_table",
+    "is_protected",
+    "new_figure",
+    "number",
+    "protect",
+    "protected",
+    "selection_slider",
+    "text_table",
+    "unprotected_dollars",
+    "usd",
+]
