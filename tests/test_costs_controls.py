@@ -17,7 +17,7 @@ from workshop_lib.costs import (
     cost_controls,
     workflow_at_memory,
 )
-from workshop_lib.costs._display import usd
+from workshop_lib.display import usd
 
 
 @pytest.fixture

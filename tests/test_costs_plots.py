@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from workshop_lib.costs import standard_vs_express
-from workshop_lib.costs._plotting import _count, _dollars
+from workshop_lib.display._figures import _count, _dollars
 
 
 @pytest.mark.parametrize(

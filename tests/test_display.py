@@ -146,7 +146,7 @@ def test_tables_align_headers_with_their_cells():
 
 
 def test_amount_columns_align_right_and_word_columns_left():
-    from workshop_lib.costs._display import html_table
+    from workshop_lib.display import html_table
 
     page = html_table(
         ("service", "usage", "per execution", "how we know"),
@@ -176,7 +176,7 @@ def test_a_real_cost_table_keeps_its_dollars():
 @pytest.mark.parametrize("label", ["memory of images-process-image-fn (MB)"])
 def test_slider_labels_too_long_for_their_track_are_refused(label):
     pytest.importorskip("ipywidgets")
-    from workshop_lib.costs._sliders import selection_slider
+    from workshop_lib.display import selection_slider
 
     with pytest.raises(ValueError, match="keep it to"):
         selection_slider(label, [("128", 128)], 128)

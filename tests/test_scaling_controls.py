@@ -6,7 +6,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from workshop_lib.costs._display import usd
+from workshop_lib.display import usd
 from workshop_lib.scaling import scaling_controls, simulate_auto_scaling, traffic_with_spike
 
 

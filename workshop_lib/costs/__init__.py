@@ -15,6 +15,7 @@ Measured costs read real executions in the current cloud (offline or aws mode):
 
 from __future__ import annotations
 
+from ..display import SliderPanel
 from ._break_even import BreakEven, Crossing, standard_vs_express
 from ._controls import cost_controls, workflow_at_memory
 from ._cpu_model import model_duration_ms, vcpu_share
@@ -40,7 +41,6 @@ from ._power_tuning import (
 )
 from ._reports import LambdaAttempt, MeasuredInvoke
 from ._requests import RequestCount, RequestProfile, requests_from_counter
-from ._sliders import SliderPanel
 from ._stepfunctions import WORKFLOW_TYPES, StepFunctionsCost, stepfunctions_cost
 from ._transitions import TransitionCount, count_transitions
 from ._tuner import PowerTuningRun, tune_function

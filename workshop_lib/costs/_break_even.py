@@ -12,11 +12,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..display import protected
+from ..display import (
+    count_ticks,
+    dollar_ticks,
+    html_block,
+    html_table,
+    new_figure,
+    number,
+    protected,
+    text_table,
+    usd,
+)
 from ..pricing import PriceBook, load_prices
-from ._display import html_block, html_table, number, text_table, usd
 from ._errors import require_non_negative
-from ._plotting import count_ticks, dollar_ticks, new_figure
 from ._stepfunctions import express_billed_duration_ms, express_billed_memory_mb, express_gb_seconds
 
 DEFAULT_VOLUMES = (1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000)

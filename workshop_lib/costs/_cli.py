@@ -7,8 +7,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from ..display import number, text_table, usd
 from ..pricing import ARCHITECTURES
-from ._display import number, text_table, usd
 from ._lambda import LambdaCost, lambda_cost
 from ._measured import REQUEST_MODES
 from ._measured_workflow import measure_app

@@ -10,11 +10,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from ._display import number, usd
+from ..display import SliderPanel, checkbox, dollar_ticks, new_figure, number, selection_slider, usd
 from ._errors import CostInputError
-from ._plotting import dollar_ticks, new_figure
 from ._power_tuning import PowerTuningResult
-from ._sliders import SliderPanel, checkbox, selection_slider
 from ._tuner import PowerTuningRun
 from ._workflow import SERVICES, LambdaInvocation, WorkflowCost
 

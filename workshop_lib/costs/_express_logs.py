@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import clients
-from ..display import protected
+from ..display import html_block, html_table, number, protected, text_table, usd
 from ..pricing import PriceBook, load_prices
-from ._display import html_block, html_table, number, text_table, usd
 from ._errors import CostInputError
 
 PRICE = "cloudwatch.logs.vended_ingestion"

@@ -7,9 +7,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ..display import protected
+from ..display import html_block, html_table, number, protected, text_table, usd
 from ..pricing import ARCHITECTURES, PriceBook, TierCharge, load_prices
-from ._display import html_block, html_table, number, text_table, usd
 from ._errors import CostInputError, require_between, require_non_negative
 
 _MS_PER_S = 1000.0

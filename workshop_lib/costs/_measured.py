@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import clients
-from ..display import protected
+from ..display import html_block, html_table, number, protected, text_table
 from ..pricing import PriceBook, load_prices
-from ._display import html_block, html_table, number, text_table
 from ._errors import CostInputError
 from ._history import ExecutionRecord, read_execution
 from ._reports import LambdaAttempt, MeasuredInvoke, find_reports, lambda_attempts

@@ -11,10 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import clients
-from ..display import protected
+from ..display import html_block, html_table, number, protected, text_table, usd
 from ..pricing import PriceBook, load_prices
 from ._break_even import BreakEven, standard_vs_express
-from ._display import html_block, html_table, number, text_table, usd
 from ._errors import CostInputError
 from ._measured import MeasuredExecution, measure_execution
 from ._requests import RequestProfile

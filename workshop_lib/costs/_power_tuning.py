@@ -16,13 +16,20 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..display import protected
+from ..display import (
+    dollar_ticks,
+    html_block,
+    html_table,
+    new_figure,
+    number,
+    protected,
+    text_table,
+    usd,
+)
 from ..pricing import PriceBook, load_prices
 from ._cpu_model import model_duration_ms
-from ._display import html_block, html_table, number, text_table, usd
 from ._errors import CostInputError
 from ._lambda import billed_duration_ms, check_arch, check_memory, gb_seconds_per_invoke
-from ._plotting import dollar_ticks, new_figure
 
 STRATEGIES = ("cost", "speed", "balanced")
 DEFAULT_MEMORY_SIZES = (128, 256, 512, 1024, 1536, 3008)

@@ -6,9 +6,8 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..display import protected
+from ..display import html_block, html_table, number, protected, text_table, usd
 from ..pricing import PriceBook, TierCharge, load_prices
-from ._display import html_block, html_table, number, text_table, usd
 from ._errors import CostInputError, require_non_negative, require_positive
 
 WORKFLOW_TYPES = ("standard", "express")

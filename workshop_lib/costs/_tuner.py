@@ -29,10 +29,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import clients
-from ..display import protected
+from ..display import html_block, html_table, number, protected
 from ..lambda_report import LambdaReport
 from ..pricing import PriceBook, load_prices
-from ._display import html_block, html_table, number
 from ._errors import CostInputError
 from ._power_tuning import DEFAULT_MEMORY_SIZES, PowerTuningResult, TuningChoice, trimmed_mean
 

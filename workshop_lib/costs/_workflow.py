@@ -11,9 +11,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..display import protected
+from ..display import (
+    dollar_ticks,
+    html_block,
+    html_table,
+    new_figure,
+    number,
+    protected,
+    text_table,
+    usd,
+)
 from ..pricing import ARCHITECTURES, PriceBook, load_prices
-from ._display import html_block, html_table, number, text_table, usd
 from ._errors import CostInputError, require_non_negative
 from ._lambda import (
     billed_duration_ms,
@@ -22,7 +30,6 @@ from ._lambda import (
     gb_seconds_per_invoke,
     lambda_charges,
 )
-from ._plotting import dollar_ticks, new_figure
 from ._stepfunctions import (
     check_workflow_type,
     express_billed_duration_ms,

@@ -18,9 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import clients
-from ..costs._display import html_block, html_table, number
-from ..costs._plotting import new_figure
-from ..display import protected
+from ..display import html_block, html_table, new_figure, number, protected
 from ._metrics import (
     LAMBDA_NAMESPACE,
     STATES_NAMESPACE,

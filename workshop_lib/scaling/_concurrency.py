@@ -18,9 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..costs._display import html_block, html_table, number, text_table
-from ..costs._plotting import new_figure
-from ..display import protected
+from ..display import html_block, html_table, new_figure, number, protected, text_table
 from ..pricing import PriceBook, load_prices
 from ._errors import ScalingInputError, require_non_negative, require_positive
 from ._retry import RetryPolicy

@@ -10,9 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..costs._display import usd
-from ..costs._plotting import new_figure
-from ..costs._sliders import SliderPanel, float_slider
+from ..display import SliderPanel, float_slider, new_figure, usd
 from ._auto_scaling import simulate_auto_scaling
 
 

@@ -22,8 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import clients
-from ..costs._display import html_block, html_table, text_table
-from ..display import protected
+from ..display import html_block, html_table, protected, text_table
 from ..learner import name as learner_name
 from ._errors import ScalingInputError
 from ._retry import RetryPolicy

@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import clients
-from ..costs._display import html_block, html_table, number, text_table
-from ..display import protected
+from ..display import html_block, html_table, number, protected, text_table
 from ..pricing import PriceBook, load_prices
 from ._auto_scaling import simulate_auto_scaling
 from ._errors import ScalingInputError

@@ -5,9 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..costs._display import html_block, html_table, number, text_table, usd
-from ..costs._plotting import dollar_ticks, new_figure
-from ..display import protected
+from ..display import (
+    dollar_ticks,
+    html_block,
+    html_table,
+    new_figure,
+    number,
+    protected,
+    text_table,
+    usd,
+)
 from ._fleet import ON_DEMAND, InstanceLife
 
 

@@ -21,8 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .. import clients
-from ..costs._display import html_block, html_table, text_table
-from ..display import protected
+from ..display import html_block, html_table, protected, text_table
 from ..pricing import PriceBook, load_prices
 from ._errors import ScalingInputError
 
