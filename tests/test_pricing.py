@@ -133,7 +133,7 @@ def test_an_unknown_region_is_a_friendly_error() -> None:
 def test_a_missing_data_folder_is_a_friendly_error(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(pricing, "__file__", str(tmp_path / "workshop_lib" / "pricing.py"))
+    monkeypatch.setattr(pricing, "PRICING_DATA", tmp_path / "data" / "pricing")
     with pytest.raises(PriceDataError) as caught:
         data_dir()
     assert "data/pricing" in str(caught.value)

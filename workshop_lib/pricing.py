@@ -28,6 +28,7 @@ from typing import Any
 
 from .display import protected
 from .errors import WorkshopError
+from .paths import PRICING_DATA
 
 __all__ = [
     "ARCHITECTURES",
@@ -484,7 +485,7 @@ def _html_row(name: str, value_html: str, unit: str, source: Source) -> str:
 
 def data_dir() -> Path:
     """The folder with the price files: `data/pricing` at the root of the repository."""
-    folder = Path(__file__).resolve().parent.parent / "data" / "pricing"
+    folder = PRICING_DATA
     if not folder.is_dir():
         raise PriceDataError(
             f"The price data folder {folder} is missing.",

@@ -35,6 +35,7 @@ from . import clients
 from .display import protected
 from .errors import WorkshopError
 from .learner import name as learner_name
+from .paths import REPO
 
 __all__ = [
     "ASL",
@@ -57,7 +58,6 @@ __all__ = [
     "wait_for_execution",
 ]
 
-REPO = Path(__file__).resolve().parents[1]
 FUNCTIONS = REPO / "infra" / "santa" / "functions"
 """One folder per Lambda function: validate, transform, notify, fixit, trigger."""
 ASL = REPO / "infra" / "santa" / "statemachine" / "santa.asl.json"

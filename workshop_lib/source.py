@@ -21,10 +21,9 @@ from typing import Any
 
 from .display import protected
 from .errors import WorkshopError
+from .paths import REPO
 
 __all__ = ["SourceError", "SourceView", "show_source"]
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 class SourceError(WorkshopError):

@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import DeployError
-
-INFRA = Path(__file__).resolve().parents[2] / "infra"
+from ..paths import INFRA
 
 # Short names learners type, and the folder each one lives in.
 _ALIASES = {

@@ -10,14 +10,14 @@ import copy
 import json
 from collections.abc import Mapping
 from functools import cache
-from pathlib import Path
 from typing import Any
 
+from ..paths import SANTA_DATA
 from ._context import call, load_handler
 from ._exercise import Exercise, Mistake
 
 NOTEBOOK = "01_lambda_elves"
-DATA = Path(__file__).resolve().parents[2] / "data" / "santa"
+DATA = SANTA_DATA
 MAX_GIFTS = 3
 STAMP = "Ho Ho Ho"
 

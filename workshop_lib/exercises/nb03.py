@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from pathlib import Path
 from typing import Any
 
+from ..paths import SANTA_ASL
 from ._checks import (
     ALSO_TRANSIENT,
     CATCH_FIELDS,
@@ -31,7 +31,7 @@ from ._checks import (
 from ._exercise import Exercise, Mistake
 
 NOTEBOOK = "03_when_elves_drop_presents"
-ASL = Path(__file__).resolve().parents[2] / "infra" / "santa" / "statemachine" / "santa.asl.json"
+ASL = SANTA_ASL
 
 TRANSIENT_ERRORS = LAMBDA_SERVICE_ERRORS
 BAD_DATA_ERRORS = ("ListValidationError", "InvalidInputError")

@@ -13,14 +13,14 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from ..executions import Execution, Step
+from ..paths import EXECUTIONS_DATA
 from ._exercise import Exercise, Mistake
 
 NOTEBOOK = "06_run_and_inspect"
-MYSTERY_FILE = Path(__file__).resolve().parents[2] / "data" / "executions" / "mystery_run.json"
+MYSTERY_FILE = EXECUTIONS_DATA / "mystery_run.json"
 _TOLERANCE_S = 0.1
 
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from pathlib import Path
 from typing import Any
 
+from ..paths import SANTA_ASL
 from ._checks import check_fields, first_match, python_value
 from ._exercise import Exercise, Mistake
 
 NOTEBOOK = "10_testing_one_state"
-ASL = Path(__file__).resolve().parents[2] / "infra" / "santa" / "statemachine" / "santa.asl.json"
+ASL = SANTA_ASL
 WANTED_RETRY = 3
 """The exercise: show the wait before ValidateData's third retry."""
 

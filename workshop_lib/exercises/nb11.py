@@ -28,6 +28,7 @@ from IPython.display import HTML, display
 
 from .. import clients
 from ..display import protect, protected
+from ..paths import NOTEBOOKS
 from ._exercise import Exercise, Outcome, ____, _cell_number
 from ._progress import record
 
@@ -41,7 +42,7 @@ PLACEHOLDERS = (
     "${QuarantineQueueUrl}",
     "${AnnounceTopicArn}",
 )
-_REFERENCE_NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / f"{NOTEBOOK}.ipynb"
+_REFERENCE_NOTEBOOK = NOTEBOOKS / f"{NOTEBOOK}.ipynb"
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,9 @@ from typing import Any
 from PIL import Image
 
 from ..errors import WorkshopError
+from ..paths import IMAGES_DATA
 
-IMAGES_DIR = Path(__file__).resolve().parents[2] / "data" / "images"
+IMAGES_DIR = IMAGES_DATA
 """The sample images folder in a checkout of the workbook."""
 
 _LARGE_QUALITY = 90  # what a phone typically writes

@@ -9,10 +9,11 @@ from __future__ import annotations
 import importlib.util
 import sys
 from functools import cache
-from pathlib import Path
 from types import ModuleType, SimpleNamespace
 
-SOURCE_DIR = Path(__file__).resolve().parents[2] / "infra" / "image_processor" / "src"
+from ..paths import IMAGES_SOURCE
+
+SOURCE_DIR = IMAGES_SOURCE
 """The folder every function of the app is packaged from (its CodeUri)."""
 
 

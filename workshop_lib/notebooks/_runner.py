@@ -12,9 +12,8 @@ from typing import Any
 
 from .. import constants as C
 from ..display import protected
+from ..paths import NOTEBOOKS
 
-REPO = Path(__file__).resolve().parents[2]
-NOTEBOOKS = REPO / "notebooks"
 _TEMPLATES = Path(__file__).parent / "templates"
 
 
