@@ -12,7 +12,14 @@ from pathlib import Path
 import pytest
 
 import workshop_lib
-from workshop_lib.display import is_protected, protect, protected, unprotected_dollars
+from workshop_lib.costs import LambdaCost
+from workshop_lib.display import (
+    Displayable,
+    is_protected,
+    protect,
+    protected,
+    unprotected_dollars,
+)
 
 PRICE_LINE = "Mean $0.000263 per execution; the typical one costs $0.000254"
 
@@ -34,9 +41,8 @@ CLASSES = _library_classes()
 
 
 def _shows_html(cls: type) -> list[str]:
-    methods = []
-    if "_repr_html_" in vars(cls):
-        methods.append("_repr_html_")
+    """The methods by which `cls` itself (not a base) returns HTML to Jupyter."""
+    methods = [name for name in ("_html", "_repr_html_") if name in vars(cls)]
     bundle = vars(cls).get("_repr_mimebundle_")
     if bundle is not None and "text/html" in inspect.getsource(inspect.unwrap(bundle)):
         methods.append("_repr_mimebundle_")
@@ -50,16 +56,32 @@ def test_the_walk_finds_the_library_classes_that_show_html():
 
 
 def test_every_html_representation_is_protected_from_maths():
+    # A Displayable writes _html() and inherits the protected _repr_html_; any other way of
+    # returning HTML to Jupyter must be decorated with `protected` itself.
     bare = [
         f"{cls.__module__}.{cls.__qualname__}.{name}"
         for cls in CLASSES
         for name in _shows_html(cls)
-        if not is_protected(vars(cls)[name])
+        if not (name == "_html" and issubclass(cls, Displayable))
+        and not is_protected(getattr(cls, "_repr_html_" if name == "_html" else name))
     ]
     assert not bare, (
-        "These return HTML that JupyterLab's maths renderer would mangle; decorate them with "
-        f"workshop_lib.display.protected: {bare}"
+        "These return HTML that JupyterLab's maths renderer would mangle; make the class a "
+        f"workshop_lib.display.Displayable that writes _html(): {bare}"
     )
+    assert "_repr_html_" not in vars(LambdaCost) and issubclass(LambdaCost, Displayable)
+
+
+def test_a_displayable_shows_its_html_protected():
+    class Price(Displayable):
+        def _html(self) -> str:
+            return f"<p>{PRICE_LINE}</p>"
+
+    page = Price()._repr_html_()
+    assert page.startswith('<div class="mathjax_ignore') and PRICE_LINE in page
+    assert unprotected_dollars(page) == []
+    with pytest.raises(NotImplementedError, match="defines no _html"):
+        Displayable()._repr_html_()
 
 
 def _bare_html_calls(source: str) -> list[int]:

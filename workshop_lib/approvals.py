@@ -24,7 +24,7 @@ from typing import Any, Protocol
 from botocore.exceptions import ClientError
 
 from . import clients
-from .display import protect, protected
+from .display import Displayable, protect
 from .errors import WorkshopError
 
 __all__ = [
@@ -53,7 +53,7 @@ class ApprovalError(WorkshopError):
 
 
 @dataclass
-class Approval:
+class Approval(Displayable):
     """One list waiting for a person, as its message on the approvals queue describes it."""
 
     token: str
@@ -110,8 +110,7 @@ class Approval:
         kids, gifts = self.summary.get("kids", "?"), self.summary.get("gifts", "?")
         return f"{self.key}: {kids} kids, {gifts} gifts. Needs approval: {why}."
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         return _summary_html(self)
 
 

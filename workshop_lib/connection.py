@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 from . import clients
 from . import constants as C
-from .display import protect, protected
+from .display import Displayable, protect
 
 
 @dataclass(frozen=True)
-class Connection:
+class Connection(Displayable):
     """Where this notebook's AWS calls go."""
 
     target: clients.Target
@@ -31,8 +31,7 @@ class Connection:
     def __str__(self) -> str:
         return f"{self.target} — account {self.account_id}"
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         if self.offline:
             badge, colour = "OFFLINE", "#1a7f37"
             detail = (

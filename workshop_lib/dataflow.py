@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from .display import protected
+from .display import Displayable
 
 __all__ = ["DataFlow", "FlowBox", "data_flow", "inspection_flow"]
 
@@ -64,7 +64,7 @@ class FlowBox:
 
 
 @dataclass(frozen=True)
-class DataFlow:
+class DataFlow(Displayable):
     state: str
     boxes: list[FlowBox]
 
@@ -75,8 +75,7 @@ class DataFlow:
             parts.append(_indent(_json(box.value) if box.known else "(not recorded)"))
         return "\n".join(parts)
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         rows = []
         for number, box in enumerate(self.boxes, start=1):
             body = html.escape(_json(box.value)) if box.known else "<i>(not recorded)</i>"

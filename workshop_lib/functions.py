@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from . import clients
-from .display import protected
+from .display import Displayable
 from .errors import WorkshopError
 from .lambda_report import LambdaReport
 from .learner import name as learner_name
@@ -37,7 +37,7 @@ _BASIC_POLICY = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRol
 
 
 @dataclass(frozen=True)
-class DeployedFunction:
+class DeployedFunction(Displayable):
     name: str
     arn: str
     runtime: str
@@ -47,8 +47,7 @@ class DeployedFunction:
     code_sha256: str
     created: bool
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         verb = "Created" if self.created else "Updated"
         return (
             f"<div>{verb} Lambda function <b>{html.escape(self.name)}</b> "
@@ -59,7 +58,7 @@ class DeployedFunction:
 
 
 @dataclass(frozen=True)
-class Invocation:
+class Invocation(Displayable):
     """What one synchronous invoke returned: the payload, the error if any, and the logs."""
 
     function: str
@@ -89,8 +88,7 @@ class Invocation:
         state = "OK" if self.ok else f"ERROR ({self.payload.get('errorType', '?')})"
         return f"{self.function}: {state}\n{json.dumps(self.payload, indent=2, ensure_ascii=False)}"
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         if self.ok:
             title = f"<b style='color:#1a7f37'>✔ {html.escape(self.function)} returned</b>"
         else:

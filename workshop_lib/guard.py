@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from . import clients
 from . import constants as C
-from .display import protected
+from .display import Displayable
 from .errors import WorkshopError
 
 
@@ -36,7 +36,7 @@ CONFIRM_FLAG = "CONFIRM_AWS"
 
 
 @dataclass(frozen=True)
-class Plan:
+class Plan(Displayable):
     mode: str
     region: str
     account_id: str
@@ -59,8 +59,7 @@ class Plan:
         lines.append("Confirmed." if self.confirmed else "NOT confirmed: nothing was created.")
         return "\n".join(lines)
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         if self.mode == C.MODE_OFFLINE:
             return "<div style='color:#57606a'>✔ Offline mode: nothing to confirm.</div>"
         items = "".join(f"<li>{html.escape(a)}</li>" for a in self.actions)

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from . import clients
-from .display import protected
+from .display import Displayable
 from .errors import WorkshopError
 from .learner import name as learner_name
 
@@ -43,7 +43,7 @@ class InboxError(WorkshopError):
 
 
 @dataclass(frozen=True)
-class Message:
+class Message(Displayable):
     """One message the topic delivered: what an email subscriber would see, and more."""
 
     subject: str | None
@@ -88,8 +88,7 @@ class Message:
             header += "  " + ", ".join(f"{k}={v}" for k, v in sorted(self.attributes.items()))
         return f"{header}\n{self.message.rstrip()}"
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         colour = _STATUS_COLOURS.get(self.status or "", "#57606a")
         badge = (
             f"<span style='background:{colour};color:white;border-radius:3px;"
@@ -120,7 +119,7 @@ class Message:
         )
 
 
-class Messages(list[Message]):
+class Messages(list[Message], Displayable):
     """The messages one read returned, oldest first. Shows itself as a stack of cards."""
 
     def __str__(self) -> str:
@@ -128,15 +127,14 @@ class Messages(list[Message]):
             return "No messages."
         return "\n\n".join(str(message) for message in self)
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         if not self:
             return "<div><i>No messages (yet).</i></div>"
         count = f"{len(self)} message{'s' if len(self) != 1 else ''}"
         return f"<div><b>{count}</b>{''.join(m._repr_html_() for m in self)}</div>"
 
 
-class Inbox:
+class Inbox(Displayable):
     """An SQS queue subscribed to one SNS topic. Create it with `Inbox.subscribe(topic_arn)`."""
 
     def __init__(
@@ -246,8 +244,7 @@ class Inbox:
         state = " (deleted)" if self.deleted else ""
         return f"Inbox({self.name} <- {self.topic_arn}){state}"
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         topic = self.topic_arn.rsplit(":", 1)[-1]
         state = " <i>(deleted)</i>" if self.deleted else ""
         return (

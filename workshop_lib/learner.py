@@ -20,7 +20,7 @@ from typing import Any
 
 from . import clients
 from . import constants as C
-from .display import protected
+from .display import Displayable
 from .errors import WorkshopError
 
 _BASE = "workshop-"
@@ -32,7 +32,7 @@ class LearnerError(WorkshopError):
 
 
 @dataclass(frozen=True)
-class Learner:
+class Learner(Displayable):
     """Who is creating things, and how their names look."""
 
     prefix: str
@@ -84,8 +84,7 @@ class Learner:
             f"{self.name_prefix}... and your stacks tagged {C.OWNER_TAG_KEY}={self.prefix}."
         )
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         return f"<div>{html.escape(str(self))}</div>"
 
 

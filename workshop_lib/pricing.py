@@ -26,7 +26,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from .display import protected
+from .display import Displayable
 from .errors import WorkshopError
 from .paths import PRICING_DATA
 
@@ -283,7 +283,7 @@ def _instance_price(table: Mapping[str, float], instance_type: str, market: str)
 
 
 @dataclass(frozen=True)
-class PriceBook:
+class PriceBook(Displayable):
     """Every price, free-tier amount and limit for one region, each with its source."""
 
     region: str
@@ -439,8 +439,7 @@ class PriceBook:
             lines.append(f"  {notice.name:<46} since {notice.effective}  [{notice.source.status}]")
         return "\n".join(lines)
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         rows = []
         for entry in self.entries.values():
             value = f"{entry.value:g}"

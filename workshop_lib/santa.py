@@ -32,7 +32,7 @@ from typing import Any, Protocol
 import boto3
 
 from . import clients
-from .display import protected
+from .display import Displayable
 from .errors import WorkshopError
 from .learner import name as learner_name
 from .paths import REPO
@@ -152,7 +152,7 @@ def remove_bucket(name: str) -> int:
 
 
 @dataclass(frozen=True)
-class UploadedList:
+class UploadedList(Displayable):
     """One list put in the input bucket, and the name of the execution it starts."""
 
     bucket: str
@@ -163,8 +163,7 @@ class UploadedList:
     execution_name: str
     starts_workflow: bool
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         note = (
             f"→ starts execution <code>{html.escape(self.execution_name)}</code>"
             if self.starts_workflow
@@ -235,7 +234,7 @@ def _execution_name(bucket: str, key: str, version_id: str | None) -> str:
 
 
 @dataclass(frozen=True)
-class Run:
+class Run(Displayable):
     """How one execution of Santa's workflow ended (or how far it is)."""
 
     name: str
@@ -278,8 +277,7 @@ class Run:
             text += f"\n  {self.error}: {_readable_cause(self.cause)}"
         return text
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         colour = {"SUCCEEDED": "#1a7f37", "RUNNING": "#0969da"}.get(self.status, "#b42318")
         took = f" in {self.seconds:.2f} s" if self.seconds is not None else ""
         error = (
@@ -394,7 +392,7 @@ def _json_or_text(text: str | None) -> Any:
 # -- results --------------------------------------------------------------------------------------
 
 
-class SantaList:
+class SantaList(Displayable):
     """A list read back from S3: the kids, and where they came from."""
 
     def __init__(self, bucket: str, key: str, kids: list[dict[str, Any]]) -> None:
@@ -419,8 +417,7 @@ class SantaList:
     def __repr__(self) -> str:
         return f"SantaList(s3://{self.bucket}/{self.key}: {len(self)} kids, {self.stamped} stamped)"
 
-    @protected
-    def _repr_html_(self, rows: int = 8) -> str:
+    def _html(self, rows: int = 8) -> str:
         columns = ["id", "name", "country", "age", "gifts", "stamp"]
         head = "".join(f"<th>{c}</th>" for c in columns)
         body = ""
@@ -474,7 +471,7 @@ class Rejected:
     quarantined_at: str
 
 
-class Quarantine(list[Rejected]):
+class Quarantine(list[Rejected], Displayable):
     """The rejected lists in quarantine, each with its reason."""
 
     def __str__(self) -> str:
@@ -482,8 +479,7 @@ class Quarantine(list[Rejected]):
             return "Quarantine is empty."
         return "\n".join(f"{r.original_key}: {r.error}: {r.message.splitlines()[0]}" for r in self)
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         if not self:
             return "<div><i>Quarantine is empty: no list has been rejected.</i></div>"
         rows = "".join(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .display import protected
+from .display import Displayable
 from .errors import WorkshopError
 from .source import SourceView
 
@@ -25,7 +25,7 @@ LEFT_OUT = ("Retry", "Catch", "Comment")
 
 
 @dataclass(frozen=True)
-class SideBySide:
+class SideBySide(Displayable):
     """Columns of (title, JSON value), shown as coloured JSON next to each other."""
 
     columns: tuple[tuple[str, Any], ...]
@@ -39,8 +39,7 @@ class SideBySide:
     def __str__(self) -> str:
         return "\n\n".join(f"{view.title}\n{view.code}" for view in self.views())
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         cells = "".join(
             f"<div style='flex:1 1 0;min-width:280px'>{view._repr_html_()}</div>"
             for view in self.views()

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .display import protected
+from .display import Displayable
 from .errors import WorkshopError
 from .paths import REPO
 
@@ -31,7 +31,7 @@ class SourceError(WorkshopError):
 
 
 @dataclass(frozen=True)
-class SourceView:
+class SourceView(Displayable):
     """A piece of source code with where it came from; shows itself with line numbers."""
 
     code: str
@@ -47,8 +47,7 @@ class SourceView:
     def __str__(self) -> str:
         return self.code
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         header = (
             "<div style='background:#f6f8fa;border:1px solid #d0d7de;border-bottom:none;"
             "padding:3px 8px;font-size:85%;border-radius:4px 4px 0 0'>"

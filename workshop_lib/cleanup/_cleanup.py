@@ -9,14 +9,14 @@ from dataclasses import dataclass, field
 
 from .. import clients
 from ..deploy import destroy_stack, empty_bucket
-from ..display import protected
+from ..display import Displayable
 from ..learner import current
 from . import _resources
 from ._resources import Resource
 
 
 @dataclass(frozen=True)
-class CleanupReport:
+class CleanupReport(Displayable):
     mode: str
     deleted: list[Resource] = field(default_factory=list)
     failed: list[tuple[Resource, str]] = field(default_factory=list)
@@ -46,8 +46,7 @@ class CleanupReport:
             lines.append(f"  ? could not check {service}: {reason}")
         return "\n".join(lines)
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         colour = "#1a7f37" if self.clean else "#b42318"
         if not self.clean:
             verdict = f"{len(self.remaining)} resource(s) remain: see below."

@@ -21,7 +21,7 @@ from typing import Any
 from .. import arguments, owner
 from .. import constants as C
 from ..clients import resolve_port
-from ..display import protected
+from ..display import Displayable
 from ..errors import CloudError, CloudNotRunningError, PortInUseError
 from ._auth import CONTROL_SECRET_HEADER
 
@@ -29,7 +29,7 @@ _SERVER_MODULE = "workshop_lib.cloud._server"
 
 
 @dataclass(frozen=True)
-class CloudStatus:
+class CloudStatus(Displayable):
     """Whether the local cloud runs on a port, and what it is doing."""
 
     port: int
@@ -71,8 +71,7 @@ class CloudStatus:
             lines.append("  No Lambda execution environments yet (the next invoke is cold).")
         return "\n".join(lines)
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         colour = "#1a7f37" if self.running else "#b42318"
         state = "running" if self.running else "not running"
         rows = "".join(

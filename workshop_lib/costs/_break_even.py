@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..display import (
+    Displayable,
     count_ticks,
     dollar_ticks,
     html_block,
     html_table,
     new_figure,
     number,
-    protected,
     text_table,
     usd,
 )
@@ -39,7 +39,7 @@ class Crossing:
 
 
 @dataclass(frozen=True)
-class BreakEven:
+class BreakEven(Displayable):
     """Monthly cost of the same workflow as Standard and as Express, and where they cross."""
 
     transitions_per_execution: float
@@ -130,8 +130,7 @@ class BreakEven:
         headers = ("executions/month", "Standard", "Express", "cheaper")
         return f"{self._title()}\n{text_table(headers, self._rows())}\n" + "\n".join(self._notes())
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         table = html_table(("executions/month", "Standard", "Express", "cheaper"), self._rows())
         return html_block(self._title(), table, notes=self._notes())
 

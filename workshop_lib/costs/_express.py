@@ -25,7 +25,7 @@ from botocore.exceptions import ClientError
 
 from .. import clients
 from .. import constants as C
-from ..display import protected
+from ..display import Displayable
 from ..learner import name as learner_name
 from ._errors import CostInputError
 
@@ -53,7 +53,7 @@ _LOG_DELIVERY = {
 
 
 @dataclass(frozen=True)
-class ExpressCopy:
+class ExpressCopy(Displayable):
     """An Express state machine made from a Standard one, with its log group and role."""
 
     arn: str
@@ -86,8 +86,7 @@ class ExpressCopy:
     def __str__(self) -> str:
         return f"Express copy {self.name} of {self.source_arn.rsplit(':', 1)[-1]}"
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         return (
             f"<div><b>Express copy</b> <code>{html.escape(self.name)}</code> of "
             f"<code>{html.escape(self.source_arn.rsplit(':', 1)[-1])}</code><br>"

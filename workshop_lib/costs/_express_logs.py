@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import clients
-from ..display import html_block, html_table, number, protected, text_table, usd
+from ..display import Displayable, html_block, html_table, number, text_table, usd
 from ..pricing import PriceBook, load_prices
 from ._errors import CostInputError
 
@@ -33,7 +33,7 @@ AT_LEAST_ONCE = (
 
 
 @dataclass(frozen=True)
-class ExpressLogging:
+class ExpressLogging(Displayable):
     """Log bytes per execution of an Express workflow and what CloudWatch Logs charges for them."""
 
     log_group: str
@@ -75,8 +75,7 @@ class ExpressLogging:
         table = text_table(("", ""), self._rows())
         return f"{self._title()}\n{table}\n" + "\n".join(self._notes())
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         return html_block(self._title(), html_table(("", ""), self._rows()), notes=self._notes())
 
 

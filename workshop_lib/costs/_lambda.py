@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ..display import html_block, html_table, number, protected, text_table, usd
+from ..display import Displayable, html_block, html_table, number, text_table, usd
 from ..pricing import ARCHITECTURES, PriceBook, TierCharge, load_prices
 from ._errors import CostInputError, require_between, require_non_negative
 
@@ -16,7 +16,7 @@ _MB_PER_GB = 1024.0
 
 
 @dataclass(frozen=True)
-class LambdaCost:
+class LambdaCost(Displayable):
     """The cost of `invocations` calls of one function configuration in a month."""
 
     memory_mb: int
@@ -89,8 +89,7 @@ class LambdaCost:
         )
         return f"{self._title()}\n{table}\n" + "\n".join(self._notes())
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         table = html_table(
             ("part", "usage", "cost"), self._rows(), footer=("total", "", usd(self.total_cost))
         )

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import clients
-from ..display import html_block, html_table, number, protected, text_table
+from ..display import Displayable, html_block, html_table, number, text_table
 from ..pricing import PriceBook, load_prices
 from ._errors import CostInputError
 from ._history import ExecutionRecord, read_execution
@@ -29,7 +29,7 @@ REQUEST_MODES = ("auto", "measured", "declared", "none")
 
 
 @dataclass(frozen=True)
-class MeasuredExecution:
+class MeasuredExecution(Displayable):
     """One execution's billable parts, each with where it came from, and its cost."""
 
     record: ExecutionRecord
@@ -178,8 +178,7 @@ class MeasuredExecution:
         table = text_table(("part", "usage", "how we know"), self._provenance())
         return f"{self._title()}\n{table}\n\n{self.cost}"
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         table = html_table(("part", "usage", "how we know"), self._provenance())
         return html_block(self._title(), table, self.cost._repr_html_())
 

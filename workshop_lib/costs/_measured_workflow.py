@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import clients
-from ..display import html_block, html_table, number, protected, text_table, usd
+from ..display import Displayable, html_block, html_table, number, text_table, usd
 from ..pricing import PriceBook, load_prices
 from ._break_even import BreakEven, standard_vs_express
 from ._errors import CostInputError
@@ -21,7 +21,7 @@ from ._workflow import MonthlyCost, WorkflowCost
 
 
 @dataclass(frozen=True)
-class MeasuredWorkflow:
+class MeasuredWorkflow(Displayable):
     """Several measured executions of one workflow, and the one used to project a month."""
 
     name: str
@@ -86,8 +86,7 @@ class MeasuredWorkflow:
             self._notes()
         )
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         return html_block(
             self._title(), html_table(self._HEADERS, self._rows()), notes=self._notes()
         )

@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..display import (
+    Displayable,
     dollar_ticks,
     html_block,
     html_table,
     new_figure,
     number,
-    protected,
     text_table,
     usd,
 )
@@ -93,7 +93,7 @@ class TuningChoice:
 
 
 @dataclass(frozen=True)
-class PowerTuningResult:
+class PowerTuningResult(Displayable):
     """Duration and cost per invocation at each memory size, measured or modelled."""
 
     memory_sizes: tuple[int, ...]
@@ -248,8 +248,7 @@ class PowerTuningResult:
         table = text_table(("memory", "duration", "cost/invocation", "best for"), self._rows())
         return f"{self._title()}\n{table}\n" + "\n".join(self._notes())
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         table = html_table(("memory", "duration", "cost/invocation", "best for"), self._rows())
         link = (
             f'<p style="font-size:smaller">Same data on the Power Tuning chart page (external): '

@@ -6,7 +6,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..display import html_block, html_table, number, protected, text_table, usd
+from ..display import Displayable, html_block, html_table, number, text_table, usd
 from ..pricing import PriceBook, TierCharge, load_prices
 from ._errors import CostInputError, require_non_negative, require_positive
 
@@ -15,7 +15,7 @@ _SECONDS_PER_HOUR = 3600.0
 
 
 @dataclass(frozen=True)
-class StepFunctionsCost:
+class StepFunctionsCost(Displayable):
     """The cost of `executions` runs of one state machine in a month."""
 
     type: str
@@ -90,8 +90,7 @@ class StepFunctionsCost:
             self._notes()
         )
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         table = html_table(
             ("part", "usage", "cost"), self._rows(), footer=("total", "", usd(self.total_cost))
         )

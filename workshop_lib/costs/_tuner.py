@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import clients
-from ..display import html_block, html_table, number, protected
+from ..display import Displayable, html_block, html_table, number
 from ..lambda_report import LambdaReport
 from ..pricing import PriceBook, load_prices
 from ._errors import CostInputError
@@ -40,7 +40,7 @@ CPU_HEADER = "x-workshop-cpu-ms"
 
 
 @dataclass(frozen=True)
-class PowerTuningRun:
+class PowerTuningRun(Displayable):
     """A power tuning of one function: the result, and the raw numbers behind it."""
 
     function: str
@@ -96,8 +96,7 @@ class PowerTuningRun:
     def __str__(self) -> str:
         return f"Power tuning {self.function}\n{self._how()}\n{self.result}"
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         note = f"<p style='font-size:smaller'>{html.escape(self._how())}</p>"
         rows = [
             (f"{size} MB", ", ".join(number(v) for v in values))

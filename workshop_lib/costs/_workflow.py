@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..display import (
+    Displayable,
     dollar_ticks,
     html_block,
     html_table,
     new_figure,
     number,
-    protected,
     text_table,
     usd,
 )
@@ -53,7 +53,7 @@ class LambdaInvocation:
 
 
 @dataclass(frozen=True)
-class MonthlyCost:
+class MonthlyCost(Displayable):
     """What a month of `volume` executions costs, by service."""
 
     volume: float
@@ -87,8 +87,7 @@ class MonthlyCost:
         rows = [*self._rows(), ("total", usd(self.total), "")]
         return f"{self._title()}\n{text_table(('service', 'cost', 'share'), rows)}"
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         table = html_table(
             ("service", "cost", "share"), self._rows(), footer=("total", usd(self.total), "")
         )
@@ -97,7 +96,7 @@ class MonthlyCost:
 
 
 @dataclass(frozen=True)
-class WorkflowCost:
+class WorkflowCost(Displayable):
     """The measured parts of one execution, priced.
 
     `lambdas` lists each invocation the execution made: `LambdaInvocation` objects, or
@@ -252,8 +251,7 @@ class WorkflowCost:
         rows = [*self._rows(), ("total", "", usd(self.per_execution), usd(self.per_thousand))]
         return f"{self._title()}\n{text_table(headers, rows)}\n" + "\n".join(self._notes())
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         table = html_table(
             ("service", "usage", "per execution", "per 1,000"),
             self._rows(),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from ..display import protected
+from ..display import Displayable
 
 # Notebook number -> apps deployed by the notebooks before it that it builds on (each notebook
 # deploys what it uses again, so these are deployed ahead; an app it does not use is not).
@@ -30,7 +30,7 @@ _APPS_BEFORE = {
 
 
 @dataclass(frozen=True)
-class CatchUpReport:
+class CatchUpReport(Displayable):
     notebook: int
     deployed: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -42,8 +42,7 @@ class CatchUpReport:
             "Open it and run it top to bottom."
         )
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         return f"<div>✔ {self}</div>"
 
 

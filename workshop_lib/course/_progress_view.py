@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
-from ..display import protected
+from ..display import Displayable
 from ..exercises import all_exercises
 from ..exercises._progress import load, progress_file
 
@@ -13,7 +13,7 @@ _MARKS = {"correct": "✔", "incorrect": "✘", "not attempted": "…", None: "�
 
 
 @dataclass(frozen=True)
-class Progress:
+class Progress(Displayable):
     rows: list[tuple[str, str, str | None]]  # notebook, exercise title, status
 
     def passed(self) -> int:
@@ -32,8 +32,7 @@ class Progress:
             lines.append(f"  {_MARKS[status]} {title}" + (f" ({status})" if status else ""))
         return "\n".join(lines)
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         body = "".join(
             f"<tr><td>{html.escape(n)}</td><td>{html.escape(t)}</td>"
             f"<td>{_MARKS[s]} {html.escape(s or 'not tried')}</td></tr>"

@@ -9,7 +9,7 @@ from typing import Any
 
 from .. import clients
 from .. import constants as C
-from ..display import protected
+from ..display import Displayable
 from ..errors import DeployError
 from ..packaging import Target, build_package
 from ._apps import App, resolve_app
@@ -76,7 +76,7 @@ def outputs(name: str) -> dict[str, str]:
 
 
 @dataclass(frozen=True)
-class DestroyReport:
+class DestroyReport(Displayable):
     stack: str
     existed: bool
     emptied_buckets: dict[str, int] = field(default_factory=dict)
@@ -92,8 +92,7 @@ class DestroyReport:
             lines.append(f"  deleted log group {group}")
         return "\n".join(lines)
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         return "<pre>" + html.escape(str(self)) + "</pre>"
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from .. import clients
 from .. import constants as C
-from ..display import protected
+from ..display import Displayable
 from ..errors import DeployError
 from ..learner import current
 
@@ -32,7 +32,7 @@ CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAN
 
 
 @dataclass(frozen=True)
-class Stack:
+class Stack(Displayable):
     """A deployed application: its stack, status, outputs and resources."""
 
     name: str
@@ -59,8 +59,7 @@ class Stack:
         lines += [f"  {key}: {value}" for key, value in sorted(self.outputs.items())]
         return "\n".join(lines)
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         colour = "#1a7f37" if self.status in _GOOD else "#b42318"
         note = "" if self.changed else " (no changes: it was already up to date)"
         outputs = "".join(

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import constants as C
-from ..display import protected
+from ..display import Displayable
 from ._apps import App
 from ._permissions import missing_permissions
 from ._template import load_template, package, translate
@@ -46,7 +46,7 @@ class Finding:
 
 
 @dataclass(frozen=True)
-class ValidationReport:
+class ValidationReport(Displayable):
     app: str
     findings: list[Finding] = field(default_factory=list)
 
@@ -65,8 +65,7 @@ class ValidationReport:
             [f"{self.app}: {len(self.errors)} error(s)"] + [str(f) for f in self.findings]
         )
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         colour = "#1a7f37" if self.ok else "#b42318"
         items = "".join(f"<li>{html.escape(str(f))}</li>" for f in self.findings)
         verdict = "passes" if self.ok else "has problems"

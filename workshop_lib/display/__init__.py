@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from ._figures import count_ticks, dollar_ticks, new_figure
 from ._html import html_block, html_table, number, text_table, usd
+from ._mixin import Displayable
 from ._protect import IGNORE_CLASS, is_protected, protect, protected, unprotected_dollars
 from ._widgets import SliderPanel, checkbox, float_slider, selection_slider
 
 __all__ = [
     "IGNORE_CLASS",
+    "Displayable",
     "SliderPanel",
     "checkbox",
     "count_ticks",

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..display import protected
+from ..display import Displayable
 
 
-class EventTable(list[dict[str, Any]]):
+class EventTable(list[dict[str, Any]], Displayable):
     """One dict per history event: id, type, state, resource, elapsed_seconds, timestamp.
 
     It is a plain list, so filter it, loop over it, or give it to `pandas.DataFrame(...)`; as
     the last line of a notebook cell it shows itself as the events table.
     """
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         from ._html import event_rows_html
 
         return event_rows_html(self)

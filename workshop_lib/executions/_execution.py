@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..display import protected
+from ..display import Displayable, protected
 from ..graph import GraphError, StateMachineGraph, StateOverlay
 from . import _history
 from ._errors import StepNotFoundError
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 _FINISHED = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
 
 
-class Execution:
+class Execution(Displayable):
     """One execution of a state machine: its status, steps, events and logs.
 
     Get one with `Execution.from_arn(arn)` (or `run(...)`, which starts one). As the last line
@@ -332,8 +332,7 @@ class Execution:
         target.write_text(self.report_html(include_logs=include_logs), encoding="utf-8")
         return target
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         from ._html import execution_html
 
         return execution_html(self)

@@ -19,7 +19,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .. import clients
-from ..display import protected
+from ..display import Displayable
 from ..lambda_report import LambdaReport, request_id_of
 from ._events import to_utc
 from ._step import Attempt, Step
@@ -71,7 +71,7 @@ class InvocationLog:
 
 
 @dataclass
-class StepLogs:
+class StepLogs(Displayable):
     """One Task step's invokes: each attempt with its log (None when none was found)."""
 
     step: Step
@@ -86,8 +86,7 @@ class StepLogs:
             line for _, log in self.attempts if log is not None for line in log.text.splitlines()
         ]
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         from ._html import step_logs_html
 
         return step_logs_html(self)
@@ -101,14 +100,13 @@ class StepLogs:
         printer.text(str(self))
 
 
-class ExecutionLogs(list[StepLogs]):
+class ExecutionLogs(list[StepLogs], Displayable):
     """The logs of every Task step of an execution, in the order the steps ran."""
 
     def for_state(self, name: str) -> ExecutionLogs:
         return ExecutionLogs(entry for entry in self if entry.step.name == name)
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         from ._html import execution_logs_html
 
         return execution_logs_html(self)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ..display import protected
+from ..display import Displayable
 from ..graph import StateStatus
 from ..lambda_report import LambdaReport
 from ._errors import StepNotFoundError
@@ -57,7 +57,7 @@ class Attempt:
 
 
 @dataclass(eq=False)
-class Step:
+class Step(Displayable):
     """One state's visit: entered, maybe retried, then exited, failed, caught or cut short.
 
     A state visited twice (a loop, or once per Map iteration) gives two Steps.
@@ -195,8 +195,7 @@ class Step:
     def open(self) -> bool:
         return self.exited is None and not self.aborted
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         from ._html import step_html
 
         return step_html(self)
@@ -208,7 +207,7 @@ class Step:
 
 
 @dataclass(eq=False)
-class Branch:
+class Branch(Displayable):
     """One Parallel branch or one Map iteration: the steps that ran inside it."""
 
     kind: str
@@ -242,8 +241,7 @@ class Branch:
         for step in self.steps:
             yield from step.walk()
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         from ._html import branch_html
 
         return branch_html(self)

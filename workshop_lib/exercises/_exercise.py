@@ -19,7 +19,7 @@ from typing import Any
 
 from IPython.display import HTML, display
 
-from ..display import protect, protected
+from ..display import Displayable, protect
 from . import _progress
 
 
@@ -45,7 +45,7 @@ class Mistake(Exception):
 
 
 @dataclass(frozen=True)
-class Outcome:
+class Outcome(Displayable):
     exercise: str
     status: str  # "correct", "incorrect", "not attempted"
     message: str
@@ -61,8 +61,7 @@ class Outcome:
         mark = {"correct": "✔", "incorrect": "✘", "not attempted": "…"}[self.status]
         return f"{mark} {self.exercise}: {self.message}"
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         colour = {"correct": "#1a7f37", "incorrect": "#b42318", "not attempted": "#57606a"}[
             self.status
         ]

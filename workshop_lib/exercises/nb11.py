@@ -27,7 +27,7 @@ from typing import Any
 from IPython.display import HTML, display
 
 from .. import clients
-from ..display import protect, protected
+from ..display import protect
 from ..paths import NOTEBOOKS
 from ._exercise import Exercise, Outcome, ____, _cell_number
 from ._progress import record
@@ -68,8 +68,7 @@ class CapstoneOutcome(Outcome):
     def __str__(self) -> str:
         return "\n".join([super().__str__(), *(f"  {b}" for b in self.behaviours)])
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         rows = "".join(
             "<tr>"
             f"<td style='text-align:left'>{'✔' if b.passed else '✘'}</td>"
@@ -80,7 +79,7 @@ class CapstoneOutcome(Outcome):
             for b in self.behaviours
         )
         table = f"<table style='margin-top:6px'>{rows}</table>" if rows else ""
-        return f"<div>{super()._repr_html_()}{table}</div>"
+        return f"<div>{super()._html()}{table}</div>"
 
 
 # -- the hidden orders -----------------------------------------------------------------------------

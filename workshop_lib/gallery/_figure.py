@@ -19,7 +19,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from PIL import Image
 
-from ..display import protected
+from ..display import Displayable
 
 _PANEL_INCHES = 3.2
 _DPI = 100
@@ -113,7 +113,7 @@ def html_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-class FigureView:
+class FigureView(Displayable):
     """What Comparison and Gallery share: a cached PNG of `figure()`, shown in HTML with a
     table of `_rows()` under `HEADERS`. Subclasses set `title` and `HEADERS`."""
 
@@ -131,8 +131,7 @@ class FigureView:
         """The figure as PNG bytes, without its title: the HTML shows the title once, as text."""
         return figure_png(self.figure(titled=False))
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         # Only HTML (no _repr_png_): Jupyter saves every representation an object offers, and
         # the figure would then be stored in the notebook twice.
         heading = f"<strong>{html.escape(self.title)}</strong>" if self.title else ""

@@ -23,7 +23,7 @@ from typing import Any
 
 from .. import clients
 from ..deploy import DestroyReport, Stack, deploy, destroy, outputs, resolve_app
-from ..display import protected
+from ..display import Displayable
 from ..errors import WorkshopError
 from ..gallery import sample_bytes, sample_manifest
 from ._code import image_id
@@ -56,7 +56,7 @@ class ImageAppError(WorkshopError):
     """The image processor is not deployed, or a run did not finish."""
 
 
-class ImageApp:
+class ImageApp(Displayable):
     """The deployed stack's names, and the actions of the story: upload, wait, look."""
 
     def __init__(self, stack: Stack) -> None:
@@ -388,8 +388,7 @@ class ImageApp:
             f"ImageApp({self.stack.name}, uploads to s3://{self.input_bucket}/{self.upload_prefix})"
         )
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         rows = "".join(
             f"<tr><td>{html.escape(label)}</td><td><code>{html.escape(value)}</code></td></tr>"
             for label, value in (

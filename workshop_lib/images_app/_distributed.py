@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import clients
-from ..display import protected
+from ..display import Displayable
 
 RESULTS_PREFIX = "batch-results/"
 """Where the batch's ResultWriter writes, in the output bucket (its Parameters.Prefix)."""
@@ -60,7 +60,7 @@ def _child_items(entry: Mapping[str, Any]) -> list[dict[str, Any]]:
     return list(document.get("Items") or [])
 
 
-class BatchResults(list[BatchPhoto]):
+class BatchResults(list[BatchPhoto], Displayable):
     """Every photo of one batch, in the order of the S3 listing, as the results files say."""
 
     @classmethod
@@ -96,8 +96,7 @@ class BatchResults(list[BatchPhoto]):
         counts = ", ".join(f"{count} {status}" for status, count in statuses)
         return f"{len(self)} photos: {counts or 'none'}"
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         return f"<div>{html.escape(str(self))}</div>" + results_html(self)
 
 
@@ -134,7 +133,7 @@ def results_html(photos: Iterable[BatchPhoto], *, limit: int = 200) -> str:
 
 
 @dataclass
-class DistributedBatchRun:
+class DistributedBatchRun(Displayable):
     """One execution of the Distributed Map batch: its status, its record in the batch table
     (written by the state machine itself) and every photo's result from the results files."""
 
@@ -157,8 +156,7 @@ class DistributedBatchRun:
     def __repr__(self) -> str:
         return f"DistributedBatchRun({self.prefix}, {self.status}, {self.results})"
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         seconds = "" if self.seconds is None else f" in {self.seconds:.1f} s"
         heading = (
             f"<div>Distributed Map over <code>{html.escape(self.prefix)}</code>: "

@@ -11,7 +11,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer
 
 from .. import clients
-from ..display import protected
+from ..display import Displayable
 
 STAGES = ("validate", "resize", "filters", "optimize")
 _COLOURS = {"SUCCEEDED": "#1a7f37", "FAILED": "#b42318", "PROCESSING": "#9a6700"}
@@ -44,7 +44,7 @@ def _human_bytes(count: Any) -> str:
 
 
 @dataclass(frozen=True)
-class TrackingRecord:
+class TrackingRecord(Displayable):
     """One upload's record: its status, each stage's outcome and time, outputs, error."""
 
     data: dict[str, Any]
@@ -103,12 +103,11 @@ class TrackingRecord:
     def __getitem__(self, name: str) -> Any:
         return self.data[name]
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         return records_html([self])
 
 
-class TrackingTable(list[TrackingRecord]):
+class TrackingTable(list[TrackingRecord], Displayable):
     """Records of the tracking table, shown one row per upload."""
 
     HEADERS = ("upload", "status", *STAGES, "original", "largest output", "outputs / reason")
@@ -138,8 +137,7 @@ class TrackingTable(list[TrackingRecord]):
         lines = ("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows)
         return "\n".join(lines)
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         return records_html(self)
 
 

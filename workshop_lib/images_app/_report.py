@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..display import protected
+from ..display import Displayable
 from ..gallery import sample_manifest
 
 VALID = "valid"
@@ -53,7 +53,7 @@ def outcome_of(file: str, result: Any, expected: str | None = None) -> Validatio
     return ValidationOutcome(file, expected, "unknown", repr(payload)[:200])
 
 
-class ValidationReport(list[ValidationOutcome]):
+class ValidationReport(list[ValidationOutcome], Displayable):
     """A table: file, expected, got, details; each row ticked when it matches."""
 
     HEADERS = ("file", "expected", "got", "", "details")
@@ -67,8 +67,7 @@ class ValidationReport(list[ValidationOutcome]):
             f"{'✔' if o.as_expected else '✘'} {o.file}: {o.got} ({o.detail})" for o in self
         )
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         rows = []
         for o in self:
             mark = (

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import clients
-from ..display import protected
+from ..display import Displayable
 from ..gallery import Comparison, compare
 from ._records import TrackingRecord, records_html
 
@@ -62,7 +62,7 @@ def _table(headers: Iterable[str], rows: Iterable[Iterable[str]]) -> str:
 
 
 @dataclass
-class ImageRun:
+class ImageRun(Displayable):
     """One upload's execution, finished: status, tracking record, and the files it made."""
 
     upload: Upload
@@ -138,8 +138,7 @@ class ImageRun:
             f"ImageRun({self.upload.file_name!r}, {self.status}{', ' + detail if detail else ''})"
         )
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         heading = (
             f"<div><code>{html.escape(self.upload.key)}</code> → {_badge(self.status)}"
             f" <small>execution <code>{html.escape(self.execution_arn.rsplit(':', 1)[-1])}"
@@ -155,7 +154,7 @@ class ImageRun:
         )
 
 
-class ImageRuns(list[ImageRun]):
+class ImageRuns(list[ImageRun], Displayable):
     """Several runs, shown as one table (one row per upload)."""
 
     HEADERS = ("upload", "status", "result", "time")
@@ -171,8 +170,7 @@ class ImageRuns(list[ImageRun]):
     def __str__(self) -> str:
         return "\n".join(repr(run) for run in self)
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         ok = len(self.succeeded)
         return (
             f"<div><b>{len(self)} uploads</b>: {ok} succeeded, {len(self) - ok} failed"
@@ -181,7 +179,7 @@ class ImageRuns(list[ImageRun]):
 
 
 @dataclass
-class BatchRun:
+class BatchRun(Displayable):
     """One execution of the batch workflow: its summary and each image's result."""
 
     execution_arn: str
@@ -206,8 +204,7 @@ class BatchRun:
     def __repr__(self) -> str:
         return f"BatchRun({self.status}, {json.dumps(self.summary)})"
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         summary = self.summary
         seconds = "" if self.seconds is None else f" in {self.seconds:.1f} s"
         heading = (

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .. import clients
-from ..display import protected
+from ..display import Displayable
 
 
 @dataclass(frozen=True)
@@ -19,7 +19,7 @@ class FunctionSetting:
     environment: dict[str, str]
 
 
-class FunctionSettings(list[FunctionSetting]):
+class FunctionSettings(list[FunctionSetting], Displayable):
     """One row per function, as Lambda reports them (so what was deployed, not what was meant)."""
 
     @classmethod
@@ -60,8 +60,7 @@ class FunctionSettings(list[FunctionSetting]):
         first = self[0].environment
         return {k: v for k, v in first.items() if all(s.environment.get(k) == v for s in self[1:])}
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         shared = self.shared_environment
         rows = "".join(
             f"<tr><td><b>{html.escape(s.name)}</b></td><td><code>{html.escape(s.handler)}</code>"

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import clients
-from ..display import html_block, html_table, new_figure, number, protected
+from ..display import Displayable, html_block, html_table, new_figure, number
 from ._metrics import (
     LAMBDA_NAMESPACE,
     STATES_NAMESPACE,
@@ -58,7 +58,7 @@ PANELS = (
 
 
 @dataclass(frozen=True)
-class Dashboard:
+class Dashboard(Displayable):
     """Metric series for a few functions and state machines, ready to draw."""
 
     title: str
@@ -118,8 +118,7 @@ class Dashboard:
             rows.append((series.label, series.metric, how, number(round(series.summary, 2))))
         return rows
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         buffer = io.BytesIO()
         self.plot().savefig(buffer, format="png", dpi=72)
         image = base64.b64encode(buffer.getvalue()).decode("ascii")
@@ -197,7 +196,7 @@ def dashboard_body(
 
 
 @dataclass(frozen=True)
-class PublishedDashboard:
+class PublishedDashboard(Displayable):
     """A CloudWatch dashboard that was created, or (offline) the note saying why not."""
 
     name: str
@@ -206,8 +205,7 @@ class PublishedDashboard:
     body: dict[str, Any] = field(repr=False)
     note: str = ""
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         if self.created and self.url:
             link = f"<a href='{html.escape(self.url)}'>open it in the CloudWatch console</a>"
             return (

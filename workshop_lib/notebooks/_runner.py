@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import constants as C
-from ..display import protected
+from ..display import Displayable
 from ..paths import NOTEBOOKS
 
 _TEMPLATES = Path(__file__).parent / "templates"
@@ -32,7 +32,7 @@ class NotebookResult:
 
 
 @dataclass(frozen=True)
-class RunReport:
+class RunReport(Displayable):
     results: list[NotebookResult]
 
     @property
@@ -52,8 +52,7 @@ class RunReport:
             lines += ["", f"--- {result.name} failed:", (result.error or "").strip()[-3000:]]
         return "\n".join(lines)
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         rows = "".join(
             f"<tr><td>{html.escape(r.name)}</td><td>{'✔' if r.ok else '✘'}</td>"
             f"<td>{r.seconds:.1f}</td></tr>"

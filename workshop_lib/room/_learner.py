@@ -26,7 +26,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .. import constants as C
-from ..display import protected
+from ..display import Displayable
 from ._errors import RoomError
 from ._events import catch_up_event, check_event
 
@@ -53,7 +53,7 @@ def send_timeout() -> float:
 
 
 @dataclass(frozen=True, repr=False)  # the token stays out of notebook outputs
-class Membership:
+class Membership(Displayable):
     """The room you joined (shown in a notebook as one line)."""
 
     url: str
@@ -68,8 +68,7 @@ class Membership:
             "answers). `workshop room leave` stops it."
         )
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         return f"<div>✔ {html.escape(str(self))}</div>"
 
     def __repr__(self) -> str:

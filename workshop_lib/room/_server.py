@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from .. import constants as C
-from ..display import protected
+from ..display import Displayable
 from ._board import Board, RoomFull
 from ._dashboard import fragment, render
 
@@ -40,7 +40,7 @@ def course_exercises() -> dict[str, dict[str, str]]:
     return {nb: {e.key: e.title for e in items} for nb, items in all_exercises().items()}
 
 
-class RoomServer:
+class RoomServer(Displayable):
     """A room on `bind`:`port` (port 0 picks a free one). `start()` runs it in a thread,
     `stop()` ends it; also a context manager."""
 
@@ -100,8 +100,7 @@ class RoomServer:
     def __str__(self) -> str:
         return f"Room at {self.url}. Learners: {self.join_command}. Dashboard: {self.dashboard_url}"
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         """The dashboard itself, in the instructor's notebook (it is theirs to see)."""
         return fragment(self.board.snapshot())
 

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..display import html_block, html_table, new_figure, number, protected, text_table
+from ..display import Displayable, html_block, html_table, new_figure, number, text_table
 from ..pricing import PriceBook, load_prices
 from ._errors import ScalingInputError, require_non_negative, require_positive
 from ._retry import RetryPolicy
@@ -28,7 +28,7 @@ _MAX_EXTRA_S = 86_400  # stop following retries a day after the traffic ends
 
 
 @dataclass(frozen=True)
-class ConcurrencyTimeline:
+class ConcurrencyTimeline(Displayable):
     """Per-second concurrency, limit, throttles and retries, plus what became of every request."""
 
     duration_ms: float
@@ -106,8 +106,7 @@ class ConcurrencyTimeline:
             self._notes()
         )
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         return html_block(
             self._title(), html_table(("", "count"), self._rows()), notes=self._notes()
         )

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import clients
-from ..display import html_block, html_table, protected, text_table
+from ..display import Displayable, html_block, html_table, text_table
 from ..learner import name as learner_name
 from ._errors import ScalingInputError
 from ._retry import RetryPolicy
@@ -83,7 +83,7 @@ def fan_out_definition(
 
 
 @dataclass(frozen=True)
-class FanOutRun:
+class FanOutRun(Displayable):
     """What one fan-out execution did: attempts, throttles, retries, outcome."""
 
     execution_arn: str
@@ -129,8 +129,7 @@ class FanOutRun:
     def __str__(self) -> str:
         return f"{self._title()}\n{text_table(('what', 'count'), self._rows())}"
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         colour = "#1a7f37" if self.ok else "#b42318"
         title = f"<span style='color:{colour}'>{html.escape(self._title())}</span>"
         return html_block("", title, html_table(("what", "count"), self._rows()))

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from .. import clients
 from .. import constants as C
-from ..display import protected
+from ..display import Displayable
 from ..errors import WorkshopError
 
 
@@ -67,7 +67,7 @@ def group_subnets(chosen: str | Sequence[str] | None = None, *, count: int = 2) 
 
 
 @dataclass(frozen=True)
-class ConcurrencyCheck:
+class ConcurrencyCheck(Displayable):
     """Whether `wanted` reserved executions fit the account's Lambda concurrency quota."""
 
     wanted: int
@@ -96,8 +96,7 @@ class ConcurrencyCheck:
             f"{C.MIN_UNRESERVED_CONCURRENCY} unreserved)."
         )
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         colour = "#1a7f37" if self.fits else "#b42318"
         return f"<div style='color:{colour}'>{html.escape(str(self))}</div>"
 
@@ -133,7 +132,7 @@ counted in vCPUs."""
 
 
 @dataclass(frozen=True)
-class InstanceQuotaCheck:
+class InstanceQuotaCheck(Displayable):
     """Whether `count` instances of `instance_type` fit the On-Demand vCPU quota."""
 
     instance_type: str
@@ -160,8 +159,7 @@ class InstanceQuotaCheck:
             f"{self.quota_vcpus:g} vCPUs in this region (instances already running count too)."
         )
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         colour = "#1a7f37" if self.fits else "#b42318"
         return f"<div style='color:{colour}'>{html.escape(str(self))}</div>"
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import clients
-from ..display import html_block, html_table, number, protected, text_table
+from ..display import Displayable, html_block, html_table, number, text_table
 from ..pricing import PriceBook, load_prices
 from ._auto_scaling import simulate_auto_scaling
 from ._errors import ScalingInputError
@@ -26,7 +26,7 @@ CPU_METRIC = "ASGAverageCPUUtilization"
 
 
 @dataclass(frozen=True)
-class GroupSettings:
+class GroupSettings(Displayable):
     """What an Auto Scaling group and its CPU target tracking policy are set to."""
 
     name: str
@@ -164,8 +164,7 @@ class GroupSettings:
     def __str__(self) -> str:
         return f"{self._title()}\n{text_table(('setting', 'API field', 'value'), self._rows())}"
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         return html_block(
             self._title(),
             html_table(("setting", "API field", "value"), self._rows()),

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..display import (
+    Displayable,
     dollar_ticks,
     html_block,
     html_table,
     new_figure,
     number,
-    protected,
     text_table,
     usd,
 )
@@ -58,7 +58,7 @@ class Interruption:
 
 
 @dataclass(frozen=True)
-class ScalingResult:
+class ScalingResult(Displayable):
     """The outcome of `simulate_auto_scaling`."""
 
     step_s: float
@@ -202,8 +202,7 @@ class ScalingResult:
     def __str__(self) -> str:
         return f"{self._title()}\n{text_table(('', ''), self._rows())}\n" + "\n".join(self._notes())
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         return html_block(self._title(), html_table(("", ""), self._rows()), notes=self._notes())
 
     def plot(self) -> Any:

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .. import clients
-from ..display import html_block, html_table, protected, text_table
+from ..display import Displayable, html_block, html_table, text_table
 from ..pricing import PriceBook, load_prices
 from ._errors import ScalingInputError
 
@@ -130,7 +130,7 @@ def drain(
 
 
 @dataclass(frozen=True)
-class FifoCheck:
+class FifoCheck(Displayable):
     """Did the queue keep its promises? Nothing lost, no duplicates, order kept per group."""
 
     sent: int
@@ -159,8 +159,7 @@ class FifoCheck:
     def __str__(self) -> str:
         return f"{self._title()}\n{text_table(('', 'count'), self._rows())}"
 
-    @protected
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         colour = "#1a7f37" if self.ok else "#b42318"
         title = f"<span style='color:{colour}'>{html.escape(self._title())}</span>"
         return html_block("", title, html_table(("", "count"), self._rows()))
