@@ -216,26 +216,6 @@ def test_a_failing_resource_rolls_back_and_says_which(local_cloud):
     assert create_or_update(name, template).status == "CREATE_COMPLETE"
 
 
-def test_a_stack_stuck_in_progress_offline_is_an_error_not_a_long_wait(monkeypatch):
-    from workshop_lib import constants
-    from workshop_lib.deploy import _stack
-
-    class StuckCloudFormation:
-        exceptions = clients.client("cloudformation").exceptions
-
-        def describe_stacks(self, StackName):
-            return {"Stacks": [{"StackStatus": "UPDATE_IN_PROGRESS"}]}
-
-        def describe_stack_events(self, StackName):
-            return {"StackEvents": []}
-
-    monkeypatch.setattr(_stack.clients, "client", lambda service: StuckCloudFormation())
-    monkeypatch.setattr(constants, "STACK_WAIT_SECONDS_OFFLINE", 0.3)
-    with pytest.raises(DeployError, match="still UPDATE_IN_PROGRESS") as raised:
-        _stack._wait("workshop-images", None)
-    assert "workshop cloud reset" in raised.value.hint
-
-
 def test_offline_a_template_over_the_inline_limit_still_goes_inline(local_cloud):
     from workshop_lib.deploy import _stack
 

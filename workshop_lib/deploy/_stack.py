@@ -9,24 +9,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import clients
-from .. import constants as C
 from ..display import Displayable
 from ..errors import DeployError
 from ..learner import current
+from ..waiting import stack_failure_report, wait_for_stack
 
-_DONE = {
-    "CREATE_COMPLETE",
-    "UPDATE_COMPLETE",
-    "DELETE_COMPLETE",
-    "ROLLBACK_COMPLETE",
-    "UPDATE_ROLLBACK_COMPLETE",
-    "CREATE_FAILED",
-    "DELETE_FAILED",
-    "ROLLBACK_FAILED",
-    "UPDATE_ROLLBACK_FAILED",
-    "IMPORT_COMPLETE",
-    "IMPORT_ROLLBACK_COMPLETE",
-}
 _GOOD = {"CREATE_COMPLETE", "UPDATE_COMPLETE"}
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
 
@@ -133,10 +120,10 @@ def create_or_update(name: str, template: dict[str, Any], *, timeout: float | No
                     changed=False,
                 )
             raise
-    status = _wait(name, timeout)
+    status = wait_for_stack(name, timeout=timeout)
     if status not in _GOOD:
         raise DeployError(
-            f"Deploying {name} failed ({status}).\n{_failure_report(name, since=started)}",
+            f"Deploying {name} failed ({status}).\n{stack_failure_report(name, since=started)}",
             hint="Fix the resource named above in the template, then deploy again. "
             "CloudFormation has rolled the stack back, so nothing half-made is left running.",
         )
@@ -150,62 +137,13 @@ def delete(name: str, *, timeout: float | None = None) -> bool:
     if describe(name) is None:
         return False
     cloudformation.delete_stack(StackName=name)
-    status = _wait(name, timeout, deleting=True)
+    status = wait_for_stack(name, timeout=timeout, deleting=True)
     if status not in ("DELETE_COMPLETE", None):
         raise DeployError(
-            f"Deleting {name} failed ({status}).\n{_failure_report(name, since=0)}",
+            f"Deleting {name} failed ({status}).\n{stack_failure_report(name)}",
             hint="Empty or delete the resource named above by hand, then destroy again.",
         )
     return True
-
-
-def _wait(name: str, timeout: float | None, *, deleting: bool = False) -> str | None:
-    cloudformation = clients.client("cloudformation")
-    offline = clients.resolve_mode() == C.MODE_OFFLINE
-    if timeout is None:
-        # The local cloud finishes a stack operation within the API call: a stack still in
-        # progress a minute later is stuck, not slow. AWS can take many minutes.
-        timeout = C.STACK_WAIT_SECONDS_OFFLINE if offline else C.STACK_WAIT_SECONDS_AWS
-    deadline = time.monotonic() + timeout
-    delay = 0.1
-    status = "in progress"
-    while time.monotonic() < deadline:
-        try:
-            status = cloudformation.describe_stacks(StackName=name)["Stacks"][0]["StackStatus"]
-        except cloudformation.exceptions.ClientError as error:
-            if deleting and "does not exist" in str(error):
-                return None
-            raise
-        if status in _DONE:
-            return status
-        time.sleep(delay)
-        delay = min(delay * 1.5, 5.0)
-    raise DeployError(
-        f"{name} did not finish within {timeout:.0f} s (it is still {status}).\n"
-        f"{_failure_report(name, since=0)}",
-        hint="Offline: `workshop cloud reset` clears the local cloud, then deploy again."
-        if offline
-        else "Look at the stack's events in the CloudFormation console.",
-    )
-
-
-def _failure_report(name: str, *, since: float) -> str:
-    cloudformation = clients.client("cloudformation")
-    lines = []
-    try:
-        events = cloudformation.describe_stack_events(StackName=name)["StackEvents"]
-    except cloudformation.exceptions.ClientError:
-        return "(no events)"
-    for event in reversed(events):
-        if event["Timestamp"].timestamp() < since - 1:
-            continue
-        status = event.get("ResourceStatus", "")
-        if status.endswith("FAILED") and event.get("ResourceStatusReason"):
-            lines.append(
-                f"  {event['LogicalResourceId']} ({event['ResourceType']}): "
-                f"{event['ResourceStatusReason']}"
-            )
-    return "\n".join(lines) or "(CloudFormation gave no reason)"
 
 
 def _template_argument(name: str, body: str) -> dict[str, str]:
