@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from workshop_lib.cloud._jsonata import UNDEFINED, evaluate, js_number_text
+from workshop_lib.asl import UNDEFINED, evaluate, js_number_text
 
 
 def test_null_and_undefined_are_told_apart():

@@ -13,25 +13,23 @@ A Task state does four things with JSON, in this order:
 4. OutputPath picks the part of that document that becomes the state's output.
 
 Every value shown comes from the execution's history, except step 3's document, which Step
-Functions does not record; it is worked out here from the input, the result and the ResultPath.
+Functions does not record; it is worked out from the input, the result and the ResultPath by
+`workshop_lib.asl.place`, the same rule the exercise checks use.
 """
 
 from __future__ import annotations
 
-import copy
 import html
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from .asl import MISSING, place, select
 from .display import Displayable
 
 __all__ = ["DataFlow", "FlowBox", "data_flow", "inspection_flow"]
 
-_MISSING = object()
-_SIMPLE_PATH = re.compile(r"\$(\.[A-Za-z_][A-Za-z0-9_]*)+")
 _SUCCEEDED = {"LambdaFunctionSucceeded", "TaskSucceeded"}
 _FAILED = {"LambdaFunctionFailed", "TaskFailed", "LambdaFunctionTimedOut", "TaskTimedOut"}
 
@@ -103,26 +101,26 @@ def data_flow(step: _Step) -> DataFlow:
     result, error = _task_outcome(step.events or [])
 
     boxes = [FlowBox("State input", "what the previous state handed over", step.input)]
-    sent = step.parameters if step.parameters is not None else _select(step.input, input_path)
+    sent = step.parameters if step.parameters is not None else select(step.input, input_path)
     boxes.append(
         FlowBox(
             "The function received",
             _path_rule("InputPath", input_path, "the whole input"),
             sent,
-            sent is not _MISSING,
+            sent is not MISSING,
         )
     )
-    if result is _MISSING:
+    if result is MISSING:
         boxes.append(FlowBox("The function failed", "no result", error, error is not None))
         return DataFlow(step.name, boxes)
     boxes.append(FlowBox("The function returned", "its result", result))
-    combined = _place(step.input, result, result_path)
+    combined = place(step.input, result, result_path)
     boxes.append(
         FlowBox(
             "Result placed in the input",
             _result_rule(result_path),
             combined,
-            combined is not _MISSING,
+            combined is not MISSING,
         )
     )
     boxes.append(
@@ -173,7 +171,7 @@ def _jsonata_flow(step: _Step, definition: dict[str, Any]) -> DataFlow:
             sent is not None,
         )
     )
-    if result is _MISSING:
+    if result is MISSING:
         boxes.append(
             FlowBox("The function failed", "$states.errorOutput", error, error is not None)
         )
@@ -233,13 +231,13 @@ def inspection_flow(answer: Mapping[str, Any], state: str = "TestState") -> Data
 
 def _task_outcome(events: Any) -> tuple[Any, Any]:
     """The last attempt's result, or its error."""
-    result: Any = _MISSING
+    result: Any = MISSING
     error: Any = None
     for event in events:
         if event.type in _SUCCEEDED:
             result, error = _parse(event.details.get("output")), None
         elif event.type in _FAILED:
-            result = _MISSING
+            result = MISSING
             error = {"Error": event.details.get("error"), "Cause": event.details.get("cause")}
     return result, error
 
@@ -258,40 +256,6 @@ def _result_rule(path: Any) -> str:
     if path == "$":
         return '"ResultPath": "$" (result replaces the input)'
     return f'"ResultPath": "{path}"'
-
-
-def _select(document: Any, path: Any) -> Any:
-    if path is None:
-        return {}
-    if path == "$":
-        return document
-    if not isinstance(path, str) or not _SIMPLE_PATH.fullmatch(path):
-        return _MISSING
-    value = document
-    for name in path[2:].split("."):
-        if not isinstance(value, dict) or name not in value:
-            return _MISSING
-        value = value[name]
-    return value
-
-
-def _place(document: Any, result: Any, path: Any) -> Any:
-    if path is None:
-        return document
-    if path == "$":
-        return result
-    if not isinstance(path, str) or not _SIMPLE_PATH.fullmatch(path):
-        return _MISSING
-    placed = copy.deepcopy(document) if isinstance(document, dict) else {}
-    target = placed
-    names = path[2:].split(".")
-    for name in names[:-1]:
-        child = target.get(name)
-        if not isinstance(child, dict):
-            child = target[name] = {}
-        target = child
-    target[names[-1]] = result
-    return placed
 
 
 def _parse(text: Any) -> Any:

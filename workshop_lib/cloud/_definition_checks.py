@@ -140,7 +140,7 @@ def _expression_problems(value: Any, at: str) -> list[str]:
     """Every `{% %}` expression of a JSONata state must parse, and may not use `$$`."""
     from jsonata.jexception import JException
 
-    from ._jsonata import compiled
+    from ..asl import compiled
 
     found: list[str] = []
     if isinstance(value, dict):

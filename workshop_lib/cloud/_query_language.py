@@ -4,7 +4,7 @@ Patch 16 (see `_patches.py`). moto evaluates JSONata through a Java bridge that 
 (`'NoneType' object is not callable`) and pastes variables into the expression's text. Here:
 
 * every `{% ... %}` expression, and every `$variable` a JSONPath field samples, is evaluated
-  in process by `_jsonata` with `$states` and the variables bound as values;
+  in process by `workshop_lib.asl` with `$states` and the variables bound as values;
 * a failing expression fails the state with `States.QueryEvaluationError` (an
   `EvaluationFailed` event, then the state's failure), with AWS's cause naming the field;
 * the field under evaluation is tracked (`Output/v`, `Choices[0]/Condition`, `Assign/x`)
@@ -17,7 +17,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from . import _jsonata
+from .. import asl
 
 _SEGMENT_ATTRIBUTE = "_workshop_field"
 
@@ -62,7 +62,7 @@ def query_evaluation_error(env: Any, cause: str) -> Exception:
 
     error_name = StatesErrorName(typ=StatesErrorNameType.StatesQueryEvaluationError)
     details = EvaluationFailedEventDetails(error=error_name.error_name, cause=cause)
-    location = _jsonata.field_path()
+    location = asl.field_path()
     if location:
         details["location"] = location
     failure = FailureEventException(
@@ -88,8 +88,8 @@ def _evaluate_jsonata_in_process() -> None:
 
     def jsonata_eval_body(self: Any, env: Any) -> None:
         try:
-            result = _jsonata.evaluate_field(self.expression, bindings(env))
-        except _jsonata.QueryEvaluationFailed as failed:
+            result = asl.evaluate_field(self.expression, bindings(env))
+        except asl.QueryEvaluationFailed as failed:
             raise query_evaluation_error(env, failed.cause) from None
         env.stack.append(result)
 
@@ -100,14 +100,14 @@ def _evaluate_jsonata_in_process() -> None:
             self.query_language_mode == string_expression.QueryLanguageMode.JSONata  # states too
         )
         try:
-            result = _jsonata.evaluate(self.expression, bindings(env, with_states=jsonata))
+            result = asl.evaluate(self.expression, bindings(env, with_states=jsonata))
         except Exception as error:
             raise query_evaluation_error(
                 env,
                 f"The expression '{self.expression}' threw an error during evaluation. "
-                f"{_jsonata.error_text(error)}",
+                f"{asl.error_text(error)}",
             ) from None
-        env.stack.append(None if result is _jsonata.UNDEFINED else result)
+        env.stack.append(None if result is asl.UNDEFINED else result)
 
     string_expression.StringJSONata._eval_body = jsonata_eval_body
     string_expression.StringVariableSample._eval_body = variable_sample_eval_body
@@ -131,7 +131,7 @@ def unexpected_type(env: Any, expression: str, expected: str, value: Any) -> Exc
 
     return query_evaluation_error(
         env,
-        f"The JSONata expression '{expression}' specified for the field '{_jsonata.field_path()}'"
+        f"The JSONata expression '{expression}' specified for the field '{asl.field_path()}'"
         f" returned an unexpected result type. Expected '{expected}', but was "
         f"'{_jsonata_type(value)}' for value: {json.dumps(value, separators=(',', ':'))}",
     )
@@ -344,7 +344,7 @@ def _within(segment: Callable[[Any], str]) -> Callable[[Callable[..., Any]], Cal
     def wrap(eval_body: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(eval_body)
         def wrapped(self: Any, env: Any) -> None:
-            with _jsonata.in_field(segment(self)):
+            with asl.in_field(segment(self)):
                 eval_body(self, env)
 
         return wrapped
@@ -395,7 +395,7 @@ def _track_fields() -> None:
     def array_eval_body(self: Any, env: Any) -> None:
         values = []
         for index, value in enumerate(self.values):
-            with _jsonata.in_field(f"[{index}]"):
+            with asl.in_field(f"[{index}]"):
                 value.eval(env)
             values.append(env.stack.pop())
         env.stack.append(values)

@@ -24,6 +24,8 @@ import threading
 import uuid
 from typing import Any
 
+from .. import asl
+
 
 def install() -> None:
     """Runs once moto.stepfunctions.parser.models is imported."""
@@ -253,18 +255,19 @@ def _causes_name_the_entered_event() -> None:
 def _wildcards_leave_terminal_errors_alone() -> None:
     from moto.stepfunctions.parser.asl.component.common.error_name import error_equals_decl
 
-    terminal = {"States.Runtime", "States.DataLimitExceeded"}
     decl = error_equals_decl.ErrorEqualsDecl
     original = decl._eval_body
 
     def eval_body(self: Any, env: Any) -> None:
         error = getattr(env.stack[-1], "error_name", None)
         original(self, env)
-        # AWS: "A retry or catch on States.ALL won't catch States.Runtime errors", nor the
-        # terminal States.DataLimitExceeded; only naming them does. moto's wildcard took all.
-        named = {getattr(name, "error_name", None) for name in self.error_names}
-        if env.stack[-1] is True and error in terminal and error not in named:
-            env.stack[-1] = False
+        # The workbook's one matching rule decides (workshop_lib.asl.error_matches): AWS's
+        # "A retry or catch on States.ALL won't catch States.Runtime errors", nor the terminal
+        # States.DataLimitExceeded (only naming them does), and States.TaskFailed matches any
+        # error but the timeouts. moto's wildcard took all; its TaskFailed only custom errors.
+        if isinstance(error, str):
+            named = [getattr(name, "error_name", None) for name in self.error_names]
+            env.stack[-1] = asl.error_matches([n for n in named if n], error)
 
     decl._eval_body = eval_body
 

@@ -27,7 +27,7 @@ import datetime
 import json
 from typing import Any
 
-from . import _jsonata
+from .. import asl
 
 _INSPECTION_LEVELS = ("INFO", "DEBUG", "TRACE")
 _FIELD_VALIDATION_MODES = ("STRICT", "PRESENT", "NONE")
@@ -510,15 +510,6 @@ def _mock_resource(state: Any, mock: dict[str, Any]) -> None:
 # -- Retry and Catch, decided without running anything ----------------------------------------
 
 
-def _matches(error: str, names: list[str]) -> bool:
-    for name in names:
-        if name == error or name == "States.ALL":
-            return True
-        if name == "States.TaskFailed" and error not in ("States.Timeout", "States.Runtime"):
-            return error != "States.DataLimitExceeded"
-    return False
-
-
 def _handle_error(
     state: dict[str, Any],
     language: str,
@@ -528,43 +519,32 @@ def _handle_error(
     variables: dict[str, Any],
     configuration: dict[str, Any],
 ) -> dict[str, Any]:
-    terminal = error in ("States.Runtime", "States.DataLimitExceeded")
     count = int(configuration.get("retrierRetryCount") or 0)
-    if not terminal:
-        for index, retrier in enumerate(state.get("Retry") or []):
-            if not _matches(error, retrier.get("ErrorEquals") or []):
-                continue
-            attempts = int(retrier.get("MaxAttempts", 3))
-            if count < attempts:
-                interval = float(retrier.get("IntervalSeconds", 1))
-                backoff = float(retrier.get("BackoffRate", 2.0))
-                delay = interval * backoff**count
-                if retrier.get("MaxDelaySeconds") is not None:
-                    delay = min(delay, float(retrier["MaxDelaySeconds"]))
-                return {
-                    "answer": {"status": "RETRIABLE", "error": error, "cause": cause},
-                    "errorDetails": {
-                        "retryIndex": index,
-                        "retryBackoffIntervalSeconds": int(delay),
-                    },
-                }
-            break  # the first matching retrier is exhausted: Catch decides
-    error_output = {"Error": error, "Cause": cause}
-    for index, catcher in enumerate(state.get("Catch") or []):
-        names = catcher.get("ErrorEquals") or []
-        # States.ALL does not catch States.Runtime or States.DataLimitExceeded.
-        if not (error in names if terminal else _matches(error, names)):
-            continue
-        output, assigned = _catcher_output(catcher, language, error_output, payload, variables)
-        answer = {
-            "status": "CAUGHT_ERROR",
-            "error": error,
-            "cause": cause,
-            "output": json.dumps(output, separators=(",", ":")),
-            "nextState": catcher.get("Next"),
+    wait = asl.retry_wait(state.get("Retry") or [], error, count)
+    if wait is not None:
+        return {
+            "answer": {"status": "RETRIABLE", "error": error, "cause": cause},
+            "errorDetails": {
+                "retryIndex": wait.rule_index,
+                "retryBackoffIntervalSeconds": int(wait.seconds),
+            },
         }
-        return {"answer": answer, "errorDetails": {"catchIndex": index}, "variables": assigned}
-    return {"answer": {"status": "FAILED", "error": error, "cause": cause}}
+    # No retrier, or the first matching one is exhausted: Catch decides.
+    error_output = {"Error": error, "Cause": cause}
+    catchers = state.get("Catch") or []
+    index = asl.matching_rule(catchers, error)
+    if index is None:
+        return {"answer": {"status": "FAILED", "error": error, "cause": cause}}
+    catcher = catchers[index]
+    output, assigned = _catcher_output(catcher, language, error_output, payload, variables)
+    answer = {
+        "status": "CAUGHT_ERROR",
+        "error": error,
+        "cause": cause,
+        "output": json.dumps(output, separators=(",", ":")),
+        "nextState": catcher.get("Next"),
+    }
+    return {"answer": answer, "errorDetails": {"catchIndex": index}, "variables": assigned}
 
 
 def _catcher_output(
@@ -590,9 +570,14 @@ def _catcher_output(
             assigned[key[:-2]] = _jsonpath_value(value, error_output, variables)
         else:
             assigned[key] = value
-    if result_path is None:
-        return payload, assigned
-    return _set_path(payload, result_path, error_output), assigned
+    placed = asl.place(payload, error_output, result_path)
+    if placed is asl.MISSING:
+        raise TestStateRequestError(
+            "InvalidDefinition",
+            f"The catcher's ResultPath {result_path!r} is not a path this TestState places "
+            'a result at: use "$", null or a path like "$.error".',
+        )
+    return placed, assigned
 
 
 def _jsonpath_value(path: str, document: Any, variables: dict[str, Any]) -> Any:
@@ -610,21 +595,9 @@ def _jsonpath_value(path: str, document: Any, variables: dict[str, Any]) -> Any:
 
 def _template(value: Any, bindings: dict[str, Any]) -> Any:
     if isinstance(value, str) and value.startswith("{%") and value.endswith("%}"):
-        return _jsonata.evaluate_field(value[2:-2].strip(), bindings)
+        return asl.evaluate_field(value[2:-2].strip(), bindings)
     if isinstance(value, dict):
         return {k: _template(v, bindings) for k, v in value.items()}
     if isinstance(value, list):
         return [_template(v, bindings) for v in value]
     return value
-
-
-def _set_path(document: Any, path: str, value: Any) -> Any:
-    if path == "$":
-        return value
-    parts = path.removeprefix("$.").split(".")
-    result = copy.deepcopy(document) if isinstance(document, dict) else {}
-    node = result
-    for part in parts[:-1]:
-        node = node.setdefault(part, {})
-    node[parts[-1]] = value
-    return result

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from .. import asl
 from ..graph import StateStatus
 from ._events import (
     ATTEMPT_FAILED,
@@ -23,7 +24,6 @@ from ._events import (
     HistoryEvent,
     parse_json,
 )
-from ._retry import catch_target, matching_rule, retry_wait
 from ._step import Attempt, Branch, Step
 
 _Place = tuple[Branch | None, Step | None]
@@ -155,7 +155,7 @@ class _Replayer:
         target.exited = target.ended = event.timestamp
         target.output = parse_json(event.details.get("output"))
         if target.failed:
-            target.caught_by = catch_target(
+            target.caught_by = asl.catch_target(
                 target.state_definition.get("Catch") or [], target.error
             )
         return target.parent, target
@@ -270,7 +270,7 @@ class _Replayer:
             if previous.ended is not None:
                 attempt.observed_gap = (event.timestamp - previous.ended).total_seconds()
             counts = self.retry_counts.setdefault(step, {})
-            wait = retry_wait(step.state_definition.get("Retry") or [], previous.error, counts)
+            wait = asl.retry_wait(step.state_definition.get("Retry") or [], previous.error, counts)
             if wait is not None:
                 attempt.retry_interval, attempt.jitter = wait.seconds, wait.jitter
                 counts[wait.rule_index] = counts.get(wait.rule_index, 0) + 1
@@ -387,11 +387,7 @@ class _Replayer:
 
     def _retry_pending(self, step: Step) -> bool:
         rules = step.state_definition.get("Retry") or []
-        index = matching_rule(rules, step.error)
-        if index is None:
-            return False
-        allowed = int(rules[index].get("MaxAttempts", 3))
-        return self.retry_counts.get(step, {}).get(index, 0) < allowed
+        return asl.retry_wait(rules, step.error, self.retry_counts.get(step, {})) is not None
 
 
 def _inside(candidate: Step | None, container: Step) -> bool:

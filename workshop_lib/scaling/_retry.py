@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .. import asl
 from ..pricing import PriceBook, load_prices
 from ._errors import ScalingInputError, require_non_negative
 
@@ -13,7 +14,8 @@ class RetryPolicy:
     """`IntervalSeconds`, `BackoffRate`, `MaxAttempts` and `MaxDelaySeconds` of a retrier.
 
     The wait before retry n (1, 2, ...) is `interval_seconds * backoff_rate ** (n - 1)`, capped
-    by `max_delay_seconds`. `max_attempts` counts retries, not the first try; 0 never retries.
+    by `max_delay_seconds` (computed by `workshop_lib.asl.Retrier`). `max_attempts` counts
+    retries, not the first try; 0 never retries.
     Jitter is not modelled (Step Functions' default is no jitter).
     """
 
@@ -50,5 +52,10 @@ class RetryPolicy:
 
     def delay(self, retry_number: int) -> float:
         """Seconds to wait before retry `retry_number` (1 for the first retry)."""
-        wait = self.interval_seconds * self.backoff_rate ** (retry_number - 1)
-        return min(wait, self.max_delay_seconds) if self.max_delay_seconds is not None else wait
+        return self.as_retrier().wait(retry_number - 1)
+
+    def as_retrier(self) -> asl.Retrier:
+        """The same rule as `workshop_lib.asl` reads one (its waits are computed there)."""
+        return asl.Retrier(
+            self.interval_seconds, self.max_attempts, self.backoff_rate, self.max_delay_seconds
+        )

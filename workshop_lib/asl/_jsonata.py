@@ -1,4 +1,5 @@
-"""JSONata for the local cloud's Step Functions, evaluated in process as AWS evaluates it.
+"""JSONata for Step Functions, evaluated in process as AWS evaluates it: the one engine the
+local cloud's interpreter, the exercise checks and the conformance tests all use.
 
 moto's interpreter (a port of LocalStack's) parses JSONata states but evaluates every
 expression through a Java library that is not installed, so each one failed with
