@@ -90,7 +90,7 @@ def test_the_image_apps_own_choice_and_retry_pass_their_checkers():
 
 
 def test_a_choice_fails_like_step_functions_when_a_compared_field_is_missing():
-    from workshop_lib.exercises._checks import ChoiceFailure, choose
+    from workshop_lib.asl import ChoiceFailure, choose
 
     state = {
         "Type": "Choice",

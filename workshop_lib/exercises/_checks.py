@@ -1,8 +1,10 @@
 """Checking helpers the exercises share: the shape of an answer, field names, ASL paths, Choice
 rules, Retry and Catch rules, and learners' own functions.
 
-The paths are evaluated with the same small JSONPath evaluator as `workshop_lib.dataflow`, so
-what a checker predicts for a state is what the data-flow view shows for a real execution.
+The Step Functions rules themselves (paths, error matching, retry waits, Choice) are
+`workshop_lib.asl`'s, the ones the data-flow view, the replay and the local cloud follow, so
+what a checker predicts for a state is what a real execution does. This module only turns a
+learner's answer into those rules' input and their refusals into friendly mistakes.
 """
 
 from __future__ import annotations
@@ -12,15 +14,10 @@ import inspect
 import json
 import math
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from ..dataflow import _MISSING, _SIMPLE_PATH, _place, _select
-from ..pricing import load_prices
+from .. import asl
 from ._exercise import Mistake
-
-MISSING = _MISSING
-"""What `select` returns when a path matches nothing (Step Functions: States.Runtime)."""
 
 _KINDS = {dict: "dictionary { ... }", list: "list [ ... ]"}
 
@@ -84,21 +81,11 @@ def check_path(field: str, path: Any) -> None:
             f'a path starts with $, the whole document: {field} "$.{path.lstrip(".")}", '
             f'not "{path}".'
         )
-    if not _SIMPLE_PATH.fullmatch(path):
+    if not asl.is_simple_path(path):
         raise Mistake(
             f"{field} {path!r} is more than this exercise needs: use a path like "
             '"$.validatedData" (a $, then .name for each field).'
         )
-
-
-def select(document: Any, path: Any) -> Any:
-    """What `path` picks from `document` (InputPath, OutputPath), or MISSING."""
-    return _select(document, path)
-
-
-def place(document: Any, result: Any, path: Any) -> Any:
-    """`document` with `result` put at `path` (ResultPath)."""
-    return _place(document, result, path)
 
 
 def fields_of(document: Any) -> str:
@@ -130,23 +117,6 @@ RETRY_FIELDS = frozenset(
     }
 )
 CATCH_FIELDS = frozenset({"ErrorEquals", "Next", "ResultPath", "Comment"})
-JITTER_STRATEGIES = ("FULL", "NONE")
-
-
-@dataclass(frozen=True)
-class RetryDefaults:
-    """What Step Functions uses when a Retry rule leaves a field out (from the price data)."""
-
-    interval_s: int
-    max_attempts: int
-    backoff_rate: float
-
-
-def retry_defaults() -> RetryDefaults:
-    sfn = load_prices().step_functions
-    return RetryDefaults(
-        int(sfn.retry_interval_seconds), int(sfn.retry_max_attempts), sfn.retry_backoff_rate
-    )
 
 
 def rule_where(kind: str, index: int, count: int) -> str:
@@ -183,103 +153,43 @@ def error_names(rule: Mapping[str, Any], where: str) -> list[str]:
 
 def check_catch_all_last(rules: list[dict[str, Any]]) -> None:
     """Step Functions refuses States.ALL anywhere but alone, in the last rule."""
-    for index, rule in enumerate(rules):
-        names = rule["ErrorEquals"]
-        if "States.ALL" in names and (len(names) > 1 or index != len(rules) - 1):
-            raise Mistake(
-                "States.ALL must be alone in its ErrorEquals, in the last rule: rules are tried "
-                "in order, so nothing after it could ever match (Step Functions refuses the "
-                "definition otherwise)."
-            )
-
-
-def handles(names: Collection[str], error: str) -> bool:
-    """Whether an ErrorEquals list matches `error`, the way Step Functions matches it."""
-    if error == "States.Runtime":
-        return False  # never retried or caught
-    if error in names or "States.ALL" in names:
-        return True
-    return "States.TaskFailed" in names and error != "States.Timeout"
+    if asl.misplaced_catch_all(rules) is not None:
+        raise Mistake(
+            "States.ALL must be alone in its ErrorEquals, in the last rule: rules are tried "
+            "in order, so nothing after it could ever match (Step Functions refuses the "
+            "definition otherwise)."
+        )
 
 
 def first_match(rules: list[dict[str, Any]], error: str) -> tuple[int, dict[str, Any]] | None:
-    """The rule that decides for `error`: the first whose ErrorEquals matches it."""
-    for index, rule in enumerate(rules):
-        if handles(rule["ErrorEquals"], error):
-            return index, rule
-    return None
+    """The rule that decides for `error` (`asl.matching_rule`), with its index."""
+    index = asl.matching_rule(rules, error)
+    return None if index is None else (index, rules[index])
 
 
-def whole_number(rule: Mapping[str, Any], field: str, default: int) -> int:
-    value = rule.get(field, default)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise Mistake(f"{field} should be a number, such as 2, not {value!r}.")
-    if isinstance(value, float) and not value.is_integer():
-        raise Mistake(f"{field} is a whole number, not {value}.")
-    return int(value)
+def retrier(rule: Mapping[str, Any]) -> asl.Retrier:
+    """A Retry rule's numbers, defaults filled in; a mistake if Step Functions would refuse
+    them (a wrong type, IntervalSeconds or BackoffRate below 1, a JitterStrategy in lower
+    case...)."""
+    try:
+        return asl.Retrier.from_rule(rule)
+    except asl.InvalidRetrier as problem:
+        raise Mistake(str(problem)) from None
 
 
 def retry_waits(rule: Mapping[str, Any]) -> list[float]:
     """The waits, in seconds, a Retry rule asks for before each retry (no jitter)."""
-    defaults = retry_defaults()
-    interval = whole_number(rule, "IntervalSeconds", defaults.interval_s)
-    attempts = whole_number(rule, "MaxAttempts", defaults.max_attempts)
-    backoff = rule.get("BackoffRate", defaults.backoff_rate)
-    if isinstance(backoff, bool) or not isinstance(backoff, int | float):
-        raise Mistake(f"BackoffRate should be a number, such as 2, not {backoff!r}.")
-    if interval < 1:
-        raise Mistake("IntervalSeconds is at least 1: the first wait lasts a second or more.")
-    if backoff < 1:
-        raise Mistake(
-            f"BackoffRate {backoff} would make each wait shorter than the last; Step Functions "
-            "requires at least 1.0. Use 2 to double each wait."
-        )
-    waits = [interval * backoff**n for n in range(max(attempts, 0))]
-    if "MaxDelaySeconds" in rule:
-        cap = whole_number(rule, "MaxDelaySeconds", 1)
-        if cap < 1:
-            raise Mistake("MaxDelaySeconds is at least 1: it caps each wait at that many seconds.")
-        waits = [min(wait, cap) for wait in waits]
-    jitter = rule.get("JitterStrategy", "NONE")
-    if jitter not in JITTER_STRATEGIES:
-        raise Mistake(f'JitterStrategy is "FULL" or "NONE" (in capitals), not {jitter!r}.')
-    return waits
+    return retrier(rule).waits()
 
 
 # -- Choice rules ---------------------------------------------------------------------------------
 
-_TYPE_TESTS = {
-    "IsPresent": None,  # handled before the value is read
-    "IsNull": lambda value: value is None,
-    "IsBoolean": lambda value: isinstance(value, bool),
-    "IsString": lambda value: isinstance(value, str),
-    "IsNumeric": lambda value: isinstance(value, int | float) and not isinstance(value, bool),
-}
+_TAUGHT_TESTS = ("IsPresent", "IsNull", "IsBoolean", "IsString", "IsNumeric")
 _EQUALS = {"BooleanEquals": (bool,), "StringEquals": (str,), "NumericEquals": (int, float)}
-_COMBINATIONS = ("And", "Or", "Not")
-_ORDERINGS = ("GreaterThan", "GreaterThanEquals", "LessThan", "LessThanEquals")
-_OTHER_OPERATORS = frozenset(
-    [
-        f"{kind}{test}{path}"
-        for kind in ("String", "Numeric", "Timestamp")
-        for test in _ORDERINGS
-        for path in ("", "Path")
-    ]
-    + ["BooleanEqualsPath", "StringEqualsPath", "NumericEqualsPath", "TimestampEquals"]
-    + ["TimestampEqualsPath", "StringMatches", "IsTimestamp"]
-)
-CHOICE_OPERATORS = frozenset([*_TYPE_TESTS, *_EQUALS, *_OTHER_OPERATORS])
-"""Comparison operators of JSONPath Choice rules (the checker evaluates the common ones)."""
-
-
-class ChoiceFailure(Exception):
-    """What Step Functions would fail the execution with while choosing: `error` is
-    States.Runtime (a rule reads a field that is not there) or States.NoChoiceMatched."""
-
-    def __init__(self, error: str, detail: str) -> None:
-        super().__init__(f"{error}: {detail}")
-        self.error = error
-        self.detail = detail
+_COMBINATIONS = asl.COMBINATIONS
+CHOICE_OPERATORS = asl.CHOICE_OPERATORS
+_OTHER_OPERATORS = CHOICE_OPERATORS - {*_TAUGHT_TESTS, *_EQUALS}
+"""Operators the exercises do not teach: a rule using one is valid but more than needed."""
 
 
 def check_choice_rule(rule: Any, where: str, *, top: bool = True) -> None:
@@ -317,7 +227,7 @@ def check_choice_rule(rule: Any, where: str, *, top: bool = True) -> None:
     if operator in _OTHER_OPERATORS:
         raise Mistake(
             f"{operator} is a fine operator, but more than this exercise needs: test the value "
-            "with " + ", ".join(sorted([*_TYPE_TESTS, *_EQUALS])) + "."
+            "with " + ", ".join(sorted([*_TAUGHT_TESTS, *_EQUALS])) + "."
         )
     _check_operand(operator, rule[operator])
 
@@ -336,7 +246,7 @@ def _check_combination(rule: Mapping[str, Any], name: str, where: str) -> None:
 
 
 def _check_operand(operator: str, operand: Any) -> None:
-    expected = (bool,) if operator in _TYPE_TESTS else _EQUALS[operator]
+    expected = (bool,) if operator in _TAUGHT_TESTS else _EQUALS[operator]
     if isinstance(operand, bool) and bool not in expected:
         raise Mistake(f"{operator} compares with a {expected[0].__name__}, not {operand!r}.")
     if isinstance(operand, expected):
@@ -348,42 +258,6 @@ def _check_operand(operator: str, operand: Any) -> None:
         )
     kind = "True or False" if bool in expected else f"a {expected[0].__name__}"
     raise Mistake(f"{operator} takes {kind}, not {operand!r}.")
-
-
-def choose(state: Mapping[str, Any], document: Any) -> str:
-    """The state a (checked) Choice state goes to for `document`, as Step Functions decides it;
-    `ChoiceFailure` when the execution would fail instead."""
-    for rule in state["Choices"]:
-        if _holds(rule, document):
-            return str(rule["Next"])
-    if "Default" in state:
-        return str(state["Default"])
-    raise ChoiceFailure("States.NoChoiceMatched", "no rule matched and there is no Default")
-
-
-def _holds(rule: Mapping[str, Any], document: Any) -> bool:
-    if "And" in rule:
-        return all(_holds(inner, document) for inner in rule["And"])  # stops at the first false
-    if "Or" in rule:
-        return any(_holds(inner, document) for inner in rule["Or"])
-    if "Not" in rule:
-        return not _holds(rule["Not"], document)
-    operator = next(name for name in rule if name in _TYPE_TESTS or name in _EQUALS)
-    operand = rule[operator]
-    value = select(document, rule["Variable"])
-    if operator == "IsPresent":
-        return (value is not MISSING) == operand
-    if value is MISSING:
-        raise ChoiceFailure(
-            "States.Runtime",
-            f"Invalid path '{rule['Variable']}': the choice state's condition path references "
-            "an invalid value",
-        )
-    if operator in _TYPE_TESTS:
-        return _TYPE_TESTS[operator](value) == operand
-    kinds = _EQUALS[operator]
-    same_kind = isinstance(value, kinds) and (isinstance(value, bool) == (bool in kinds))
-    return same_kind and value == operand
 
 
 # -- the learner's own functions ------------------------------------------------------------------

@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ._checks import MISSING, check_fields, check_path, fields_of, place, python_value, select
+from ..asl import MISSING, place, select
+from ._checks import check_fields, check_path, fields_of, python_value
 from ._exercise import Exercise, Mistake
 
 NOTEBOOK = "02_santas_workflow"

@@ -11,6 +11,7 @@ import json
 from functools import cache
 from typing import Any
 
+from ..asl import error_matches, place
 from ..paths import SANTA_ASL
 from ._checks import (
     ALSO_TRANSIENT,
@@ -20,13 +21,9 @@ from ._checks import (
     check_catch_all_last,
     check_path,
     closest,
-    handles,
-    place,
-    retry_defaults,
-    retry_waits,
+    retrier,
     rule_where,
     rules_of,
-    whole_number,
 )
 from ._exercise import Exercise, Mistake
 
@@ -85,7 +82,7 @@ def _check_retry(answer: Any) -> str:
             _check_retried_error(name)
         summaries.append(_check_waits(rule, rule_where("Retry", index, len(rules))))
     names = [name for rule in rules for name in rule["ErrorEquals"]]
-    missing = [error for error in TRANSIENT_ERRORS if not handles(names, error)]
+    missing = [error for error in TRANSIENT_ERRORS if not error_matches(names, error)]
     if missing:
         raise Mistake(
             f"{', '.join(missing)} would not be retried. All four errors of the Lambda service "
@@ -122,10 +119,8 @@ def _check_retried_error(name: str) -> None:
 
 
 def _check_waits(rule: dict[str, Any], where: str) -> str:
-    defaults = retry_defaults()
-    attempts = whole_number(rule, "MaxAttempts", defaults.max_attempts)
-    waits = retry_waits(rule)  # also checks the interval, the backoff, the cap and the jitter
-    backoff = rule.get("BackoffRate", defaults.backoff_rate)
+    policy = retrier(rule)  # also checks the interval, the backoff, the cap and the jitter
+    attempts, waits, backoff = policy.max_attempts, policy.waits(), policy.backoff_rate
     if attempts < 1:
         raise Mistake(
             f"MaxAttempts {attempts} means: never retry. Give the Lambda service a few more "
@@ -275,12 +270,12 @@ def _check_catch(answer: Any) -> str:
         _check_target(rule, rule_where("Catch", index, len(rules)))
         _check_error_placement(rule.get("ResultPath", "$"))
     names = [name for rule in rules for name in rule["ErrorEquals"]]
-    if not handles(names, "ListValidationError"):
+    if not error_matches(names, "ListValidationError"):
         raise Mistake(
             "a bad list (ListValidationError) is not caught, so it would end the run with "
             "nobody told. Catch it and send it to FixIt."
         )
-    uncaught = [error for error in MUST_CATCH if not handles(names, error)]
+    uncaught = [error for error in MUST_CATCH if not error_matches(names, error)]
     if uncaught:
         raise Mistake(
             "a bad list is handled, but anything else (a bug, a missing file, a timeout) would "

@@ -14,28 +14,24 @@ import json
 from functools import cache
 from typing import Any
 
+from ..asl import MISSING, ChoiceFailure, choose, select
 from ..gallery import sample_bytes, sample_manifest
 from ..images_app import SOURCE_DIR, lambda_code
 from ._checks import (
     ALSO_TRANSIENT,
     LAMBDA_SERVICE_ERRORS,
-    MISSING,
     RETRY_FIELDS,
-    ChoiceFailure,
     check_catch_all_last,
     check_choice_rule,
     check_fields,
-    choose,
     closest,
     defined,
     first_match,
     python_value,
-    retry_defaults,
+    retrier,
     retry_waits,
     rule_where,
     rules_of,
-    select,
-    whole_number,
 )
 from ._exercise import Exercise, Mistake
 
@@ -421,7 +417,7 @@ def _check_retry(answer: Any) -> str:
     for index, rule in enumerate(rules):
         retry_waits(rule)  # numbers, backoff, cap and jitter are well formed
         where = rule_where("Retry", index, len(rules))
-        if whole_number(rule, "MaxAttempts", retry_defaults().max_attempts) < 0:
+        if retrier(rule).max_attempts < 0:
             raise Mistake(f"{where}: MaxAttempts is 0 or more; 0 means never retry.")
     _check_bad_input(rules)
     lambda_rule = _check_lambda_errors(rules)
@@ -464,7 +460,7 @@ def _retries(rules: list[dict[str, Any]], error: str) -> tuple[int, int | None]:
     if match is None:
         return 0, None
     index, rule = match
-    return whole_number(rule, "MaxAttempts", retry_defaults().max_attempts), index
+    return retrier(rule).max_attempts, index
 
 
 def _check_bad_input(rules: list[dict[str, Any]]) -> None:
@@ -509,7 +505,7 @@ def _check_lambda_errors(rules: list[dict[str, Any]]) -> dict[str, Any]:
                 f"{error} gets only {retries} retr{'y' if retries == 1 else 'ies'}: a throttled "
                 f"function needs a few tries to find room. Allow at least {MIN_LAMBDA_RETRIES}."
             )
-        backoff = rule.get("BackoffRate", retry_defaults().backoff_rate)
+        backoff = retrier(rule).backoff_rate
         if backoff == 1:
             raise Mistake(
                 f"with BackoffRate 1 the waits of {where} never grow, so a busy Lambda gets no "

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from .. import asl
 from ..executions import Execution, Step
 from ..paths import EXECUTIONS_DATA
 from ._exercise import Exercise, Mistake
@@ -81,18 +82,11 @@ def _truth() -> _Truth:
     state = by_id[entered_id]["stateEnteredEventDetails"]["name"]
     error, cause = visit["errors"][-1]
     definition = recording["definition"]["States"][state]
-    rule = next(
-        rule
-        for rule in definition.get("Retry", [])
-        if error in rule["ErrorEquals"] or "States.ALL" in rule["ErrorEquals"]
+    waits = tuple(
+        asl.retry_wait(definition.get("Retry", []), error, done).seconds
+        for done in range(visit["scheduled"] - 1)
     )
-    interval, backoff = rule.get("IntervalSeconds", 1), rule.get("BackoffRate", 2.0)
-    waits = tuple(interval * backoff**n for n in range(visit["scheduled"] - 1))
-    catcher = next(
-        rule["Next"]
-        for rule in definition.get("Catch", [])
-        if error in rule["ErrorEquals"] or "States.ALL" in rule["ErrorEquals"]
-    )
+    catcher = asl.catch_target(definition.get("Catch", []), error)
     ran = tuple(
         dict.fromkeys(
             event["stateEnteredEventDetails"]["name"]

@@ -10,8 +10,8 @@ import json
 import re
 from typing import Any
 
-from ..cloud._jsonata import UNDEFINED, error_text, evaluate
-from ._checks import check_catch_all_last, closest, handles, rules_of
+from ..asl import UNDEFINED, error_matches, error_text, evaluate
+from ._checks import check_catch_all_last, closest, rules_of
 from ._exercise import Exercise, Mistake
 
 NOTEBOOK = "09_jsonata_and_variables"
@@ -263,7 +263,7 @@ def _check_transform_catch(answer: Any) -> str:
         raise Mistake("an empty Catch catches nothing: add a rule that sends errors to FixIt.")
     check_catch_all_last(rules)
     names = [name for rule in rules for name in rule["ErrorEquals"]]
-    if not handles(names, TRANSFORM_ERROR["Error"]):
+    if not error_matches(names, TRANSFORM_ERROR["Error"]):
         raise Mistake(
             f"an error such as {TRANSFORM_ERROR['Error']} would not be caught and would end the "
             'run with nobody told. Catch everything: "ErrorEquals": ["States.ALL"].'

@@ -12,6 +12,7 @@ import json
 from functools import cache
 from typing import Any
 
+from .. import asl
 from ..paths import SANTA_ASL
 from ._checks import check_fields, first_match, python_value
 from ._exercise import Exercise, Mistake
@@ -38,15 +39,12 @@ def predicted_answer(request: dict[str, Any]) -> dict[str, Any]:
         return {"status": "SUCCEEDED", "nextState": state["Next"]}
     error = mock["errorOutput"]["error"]
     count = (request.get("stateConfiguration") or {}).get("retrierRetryCount", 0)
-    retrier = first_match(state.get("Retry", []), error)
-    if retrier is not None:
-        rule = retrier[1]
-        if count < rule.get("MaxAttempts", 3):
-            wait = rule.get("IntervalSeconds", 1) * rule.get("BackoffRate", 2.0) ** count
-            return {"status": "RETRIABLE", "error": error, "waitSeconds": wait}
-    catcher = first_match(state.get("Catch", []), error)
-    if catcher is not None:
-        return {"status": "CAUGHT_ERROR", "error": error, "nextState": catcher[1]["Next"]}
+    wait = asl.retry_wait(state.get("Retry", []), error, count)
+    if wait is not None:
+        return {"status": "RETRIABLE", "error": error, "waitSeconds": wait.seconds}
+    target = asl.catch_target(state.get("Catch", []), error)
+    if target is not None:
+        return {"status": "CAUGHT_ERROR", "error": error, "nextState": target}
     return {"status": "FAILED", "error": error}
 
 
