@@ -24,6 +24,7 @@ from typing import Any
 from .. import clients
 from ..display import Displayable, html_block, html_table, text_table
 from ..learner import name as learner_name
+from ..waiting import wait_for_execution, when_role_ready
 from ._errors import ScalingInputError
 from ._retry import RetryPolicy
 
@@ -171,7 +172,14 @@ def run_fan_out(
         name=f"fan-out-{uuid.uuid4().hex[:8]}",
         input=json.dumps({"items": events}),
     )["executionArn"]
-    described = _wait(arn, timeout_s)
+    described = wait_for_execution(
+        arn,
+        timeout=timeout_s,
+        poll=0.2,
+        what="The fan-out",
+        hint="Look at it in the console or with workshop_lib.executions; "
+        "stop it with stop_execution.",
+    )
     seconds = time.monotonic() - started
     history = [
         event
@@ -249,30 +257,8 @@ def _state_machine(name: str, definition: str, role_arn: str) -> str:
                     roleArn=role_arn,
                 )
                 return machine["stateMachineArn"]
-    for attempt in range(15):  # a new role takes a few seconds to be usable in AWS
-        try:
-            return sfn.create_state_machine(name=name, definition=definition, roleArn=role_arn)[
-                "stateMachineArn"
-            ]
-        except Exception as error:
-            retryable = "AccessDenied" in str(error) or "assume" in str(error)
-            if not retryable or attempt == 14:
-                raise
-            time.sleep(2)
-    raise AssertionError("unreachable")
-
-
-def _wait(arn: str, timeout_s: float) -> dict[str, Any]:
-    sfn = clients.client("stepfunctions")
-    deadline = time.monotonic() + timeout_s
-    while True:
-        described = sfn.describe_execution(executionArn=arn)
-        if described["status"] != "RUNNING":
-            return described
-        if time.monotonic() > deadline:
-            raise ScalingInputError(
-                f"The fan-out is still running after {timeout_s:g} s.",
-                hint="Look at it in the console or with workshop_lib.executions; "
-                "stop it with stop_execution.",
-            )
-        time.sleep(0.2)
+    return when_role_ready(  # a new role takes a few seconds to be usable in AWS
+        lambda: sfn.create_state_machine(name=name, definition=definition, roleArn=role_arn)[
+            "stateMachineArn"
+        ]
+    )
