@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import html
 import json
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +20,7 @@ from .errors import WorkshopError
 from .lambda_report import LambdaReport
 from .learner import name as learner_name
 from .packaging import zip_directory, zip_files
+from .waiting import when_role_ready
 
 EXECUTION_ROLE = "workshop-lambda-basic-execution"
 _TRUST = {
@@ -237,20 +237,17 @@ def _package(code: str | Path | Mapping[str, str | bytes]) -> bytes:
 def _create_with_retry(name: str, archive: bytes, settings: dict[str, Any]) -> dict[str, Any]:
     lam = clients.client("lambda")
     role = execution_role()
-    # A brand-new IAM role takes a few seconds to reach Lambda in a real account.
-    for attempt in range(10):
-        try:
-            response = lam.create_function(
+    try:  # a brand-new IAM role takes a few seconds to reach Lambda in a real account
+        response = when_role_ready(
+            lambda: lam.create_function(
                 FunctionName=name, Role=role, Code={"ZipFile": archive}, **settings
             )
-            break
-        except lam.exceptions.InvalidParameterValueException as error:
-            if "cannot be assumed" not in str(error) or attempt == 9:
-                raise WorkshopError(
-                    f"Lambda refused to create {name!r}: {error}",
-                    hint="Check the handler name and settings; see the message above.",
-                ) from error
-            time.sleep(2)
+        )
+    except lam.exceptions.InvalidParameterValueException as error:
+        raise WorkshopError(
+            f"Lambda refused to create {name!r}: {error}",
+            hint="Check the handler name and settings; see the message above.",
+        ) from error
     _wait_until_active(name)
     return response
 

@@ -16,17 +16,15 @@ import ast
 import contextlib
 import html
 import json
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-
-from botocore.exceptions import ClientError
 
 from .. import clients
 from .. import constants as C
 from ..display import Displayable
 from ..learner import name as learner_name
+from ..waiting import when_role_ready
 from ._errors import CostInputError
 
 _TRUST = {
@@ -189,16 +187,7 @@ def _copy_role(role_name: str, source_role_arn: str) -> str:
 def _create_when_role_is_ready(**arguments: Any) -> str:
     sfn = clients.client("stepfunctions")
     # A new IAM role takes a few seconds to be usable in a real account.
-    for attempt in range(15):
-        try:
-            return sfn.create_state_machine(**arguments)["stateMachineArn"]
-        except ClientError as error:
-            text = str(error)
-            retryable = "AccessDenied" in text or "not authorized" in text or "assume" in text
-            if not retryable or attempt == 14:
-                raise
-            time.sleep(2)
-    raise AssertionError("unreachable")
+    return when_role_ready(lambda: sfn.create_state_machine(**arguments)["stateMachineArn"])
 
 
 def _delete_role(role_name: str) -> None:

@@ -29,6 +29,7 @@ from IPython.display import HTML, display
 from .. import clients
 from ..display import protect
 from ..paths import NOTEBOOKS
+from ..waiting import when_role_ready
 from ._exercise import Exercise, Outcome, ____, _cell_number
 from ._progress import record
 
@@ -275,18 +276,14 @@ def _deploy(folder: Path, deployment: _Deployment) -> None:
         definition = definition.replace(placeholder, value)
     sfn = clients.client("stepfunctions")
     name = learner_name(f"capstone-gift-wrapping-{suffix}")
-    for attempt in range(15):  # a new role takes a few seconds to be usable in AWS
-        try:
-            arn = sfn.create_state_machine(name=name, definition=definition, roleArn=role_arn)[
+    try:  # a new role takes a few seconds to be usable in AWS
+        arn = when_role_ready(
+            lambda: sfn.create_state_machine(name=name, definition=definition, roleArn=role_arn)[
                 "stateMachineArn"
             ]
-            break
-        except sfn.exceptions.InvalidDefinition as error:
-            raise _Refused(error.response["Error"]["Message"]) from None
-        except Exception as error:
-            if "assume" not in str(error).lower() or attempt == 14:
-                raise
-            time.sleep(2)
+        )
+    except sfn.exceptions.InvalidDefinition as error:
+        raise _Refused(error.response["Error"]["Message"]) from None
     deployment.cleanups.append(lambda: sfn.delete_state_machine(stateMachineArn=arn))
     deployment.arns["workflow"] = arn
 
