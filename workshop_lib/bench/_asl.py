@@ -10,6 +10,8 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from ..waiting import wait_for_execution
+
 PASS_RUNS = 21  # "a median of at least 20 runs"
 ROUNDS = 5
 
@@ -56,11 +58,7 @@ def _median_ms(action: Callable[[], object], samples: int) -> float:
 def _runner(sfn: Any, machine: str) -> Callable[[], None]:
     def execution() -> None:
         arn = sfn.start_execution(stateMachineArn=machine, input='{"n": 7}')["executionArn"]
-        while True:
-            described = sfn.describe_execution(executionArn=arn)
-            if described["status"] != "RUNNING":
-                break
-            time.sleep(0.001)
+        described = wait_for_execution(arn, timeout=None, poll=0.001, sfn=sfn)
         if described["status"] != "SUCCEEDED":
             raise RuntimeError(f"bench execution {arn} ended {described['status']}")
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from .. import clients, cloud
 from .. import constants as C
+from ..waiting import wait_for_execution
 from ._asl import measure_execution_ratio, measure_query_languages, measure_test_state
 from ._coldstart import measure_cold_start_cpu
 from ._distributed_map import measure_distributed_map
@@ -186,8 +187,7 @@ def _measure_cloud(result: BenchResult, warm_samples: int, server_pid: int | Non
 
     def execution() -> None:
         arn = sfn.start_execution(stateMachineArn=machine, input="{}")["executionArn"]
-        while sfn.describe_execution(executionArn=arn)["status"] == "RUNNING":
-            time.sleep(0.001)
+        wait_for_execution(arn, timeout=None, poll=0.001, sfn=sfn)
 
     execution()  # warm all three functions
     result.figures["execution_3task_ms"] = _median_ms(execution, 15)

@@ -26,6 +26,7 @@ from typing import Any
 
 from .. import clients
 from ..errors import WorkshopError
+from ..waiting import wait_for_execution
 
 DEFAULT_COUNT = 1000
 DEFAULT_MEGAPIXELS = 0.3
@@ -201,13 +202,9 @@ def _accounted_run(
 def _run_map(machine: str, timeout: float) -> dict[str, Any]:
     sfn = clients.client("stepfunctions")
     arn = sfn.start_execution(stateMachineArn=machine, input="{}")["executionArn"]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        described = sfn.describe_execution(executionArn=arn)
-        if described["status"] != "RUNNING":
-            return described
-        time.sleep(0.2)
-    raise WorkshopError(f"The Distributed Map benchmark did not finish within {timeout:.0f} s.")
+    return wait_for_execution(
+        arn, timeout=timeout, poll=0.2, what="The Distributed Map benchmark", sfn=sfn
+    )
 
 
 def measure_distributed_map(
