@@ -12,7 +12,7 @@ from functools import cache
 from typing import Any
 
 from ..asl import error_matches, place
-from ..paths import SANTA_ASL
+from ..paths import SANTA_ASL, require
 from ._checks import (
     ALSO_TRANSIENT,
     CATCH_FIELDS,
@@ -40,7 +40,8 @@ PATIENCE_S = 600
 
 @cache
 def _santa_states() -> tuple[str, ...]:
-    return tuple(json.loads(ASL.read_text(encoding="utf-8"))["States"])
+    machine = require(ASL, "the Santa state machine")
+    return tuple(json.loads(machine.read_text(encoding="utf-8"))["States"])
 
 
 # -- exercise 1: the Retry policy -----------------------------------------------------------------

@@ -16,7 +16,8 @@ from typing import Any
 
 from ..asl import MISSING, ChoiceFailure, choose, select
 from ..gallery import sample_bytes, sample_manifest
-from ..images_app import SOURCE_DIR, lambda_code
+from ..images_app import lambda_code
+from ..paths import IMAGES_STATEMACHINES, require
 from ._checks import (
     ALSO_TRANSIENT,
     LAMBDA_SERVICE_ERRORS,
@@ -36,14 +37,15 @@ from ._checks import (
 from ._exercise import Exercise, Mistake
 
 NOTEBOOK = "05_image_workflow"
-ASL = SOURCE_DIR.parent / "statemachine" / "image_processor.asl.json"
+ASL = IMAGES_STATEMACHINES / "image_processor.asl.json"
 CHOICE_STATE = "ImageValid"
 RETRIED_STATE = "ValidateImage"
 
 
 @cache
 def _definition() -> dict[str, Any]:
-    return json.loads(ASL.read_text(encoding="utf-8"))
+    machine = require(ASL, "the image processor's state machine")
+    return json.loads(machine.read_text(encoding="utf-8"))
 
 
 def _states() -> dict[str, Any]:

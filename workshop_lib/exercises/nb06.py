@@ -17,7 +17,7 @@ from typing import Any
 
 from .. import asl
 from ..executions import Execution, Step
-from ..paths import EXECUTIONS_DATA
+from ..paths import EXECUTIONS_DATA, require
 from ._exercise import Exercise, Mistake
 
 NOTEBOOK = "06_run_and_inspect"
@@ -27,7 +27,8 @@ _TOLERANCE_S = 0.1
 
 @cache
 def _recording() -> dict[str, Any]:
-    return json.loads(MYSTERY_FILE.read_text(encoding="utf-8"))
+    recorded = require(MYSTERY_FILE, "the recorded mystery run")
+    return json.loads(recorded.read_text(encoding="utf-8"))
 
 
 def mystery_execution() -> Execution:

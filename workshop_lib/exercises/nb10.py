@@ -13,7 +13,7 @@ from functools import cache
 from typing import Any
 
 from .. import asl
-from ..paths import SANTA_ASL
+from ..paths import SANTA_ASL, require
 from ._checks import check_fields, first_match, python_value
 from ._exercise import Exercise, Mistake
 
@@ -28,7 +28,8 @@ MOCK_FIELDS = frozenset({"result", "errorOutput", "fieldValidationMode"})
 
 @cache
 def _validate_state() -> dict[str, Any]:
-    return json.loads(ASL.read_text(encoding="utf-8"))["States"]["ValidateData"]
+    machine = require(ASL, "the Santa state machine")
+    return json.loads(machine.read_text(encoding="utf-8"))["States"]["ValidateData"]
 
 
 def predicted_answer(request: dict[str, Any]) -> dict[str, Any]:
