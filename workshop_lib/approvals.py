@@ -24,7 +24,7 @@ from typing import Any, Protocol
 from botocore.exceptions import ClientError
 
 from . import clients
-from .display import Displayable, protect
+from .display import Displayable, protect, theme
 from .errors import WorkshopError
 
 __all__ = [
@@ -180,19 +180,21 @@ def widget(approval: Approval, *, reviewer: str = "") -> Any:
         try:
             approval.approve(reviewer=reviewer)
         except ApprovalError as error:
-            done(str(error).splitlines()[0], "#b42318")
+            done(str(error).splitlines()[0], theme.FAILURE)
         else:
-            done("Approved: the run goes on to TransformData.", "#1a7f37")
+            done("Approved: the run goes on to TransformData.", theme.SUCCESS)
 
     def on_reject(_: Any) -> None:
         try:
             approval.reject(reason.value, reviewer=reviewer)
         except ApprovalError as error:
-            status.value = protect(f"<b style='color:#b42318'>{html.escape(str(error))}</b>")
+            status.value = protect(
+                f"<b style='color:{theme.FAILURE}'>{html.escape(str(error))}</b>"
+            )
             if approval.answer:
-                done(str(error).splitlines()[0], "#b42318")
+                done(str(error).splitlines()[0], theme.FAILURE)
         else:
-            done("Rejected: the list goes to quarantine with your reason.", "#b42318")
+            done("Rejected: the list goes to quarantine with your reason.", theme.FAILURE)
 
     approve.on_click(on_approve)
     reject.on_click(on_reject)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from . import clients
 from . import constants as C
-from .display import Displayable, protect
+from .display import Displayable, protect, theme
 
 
 @dataclass(frozen=True)
@@ -33,13 +33,13 @@ class Connection(Displayable):
 
     def _html(self) -> str:
         if self.offline:
-            badge, colour = "OFFLINE", "#1a7f37"
+            badge, colour = "OFFLINE", theme.SUCCESS
             detail = (
                 f"Local cloud at <code>{html.escape(self.target.endpoint_url or '')}</code>. "
                 "Nothing leaves this computer; no AWS account is used."
             )
         else:
-            badge, colour = "REAL AWS ACCOUNT", "#b42318"
+            badge, colour = "REAL AWS ACCOUNT", theme.FAILURE
             detail = (
                 "Calls go to AWS and can cost money. Resources are tagged "
                 f"<code>{C.TAG_KEY}={C.TAG_VALUE}</code> so cleanup can find them."
@@ -85,7 +85,7 @@ def real_account(what: str) -> bool:
     display(
         HTML(
             protect(
-                f"<div style='color:#57606a'>⏭ Skipped offline: {html.escape(what)} "
+                f"<div style='color:{theme.NEUTRAL}'>⏭ Skipped offline: {html.escape(what)} "
                 "(this cell only makes sense in a real AWS account).</div>"
             )
         )

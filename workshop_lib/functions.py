@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from . import clients
-from .display import Displayable
+from .display import Displayable, theme
 from .errors import WorkshopError
 from .lambda_report import LambdaReport
 from .learner import name as learner_name
@@ -90,7 +90,7 @@ class Invocation(Displayable):
 
     def _html(self) -> str:
         if self.ok:
-            title = f"<b style='color:#1a7f37'>✔ {html.escape(self.function)} returned</b>"
+            title = f"<b style='color:{theme.SUCCESS}'>✔ {html.escape(self.function)} returned</b>"
         else:
             error_type = (
                 self.payload.get("errorType", "error")
@@ -98,7 +98,7 @@ class Invocation(Displayable):
                 else "error"
             )
             title = (
-                f"<b style='color:#b42318'>✘ {html.escape(self.function)} raised "
+                f"<b style='color:{theme.FAILURE}'>✘ {html.escape(self.function)} raised "
                 f"{html.escape(str(error_type))}</b>"
             )
         body = html.escape(json.dumps(self.payload, indent=2, ensure_ascii=False))

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from . import clients
 from . import constants as C
-from .display import Displayable
+from .display import Displayable, theme
 from .errors import WorkshopError
 
 
@@ -61,7 +61,7 @@ class Plan(Displayable):
 
     def _html(self) -> str:
         if self.mode == C.MODE_OFFLINE:
-            return "<div style='color:#57606a'>✔ Offline mode: nothing to confirm.</div>"
+            return f"<div style='color:{theme.NEUTRAL}'>✔ Offline mode: nothing to confirm.</div>"
         items = "".join(f"<li>{html.escape(a)}</li>" for a in self.actions)
         cost = (
             f"<p>Estimated cost: about <b>${self.estimate_usd:.2f}</b> (without the free tier)</p>"
@@ -69,13 +69,13 @@ class Plan(Displayable):
             else ""
         )
         state = (
-            "<b style='color:#1a7f37'>Confirmed.</b>"
+            f"<b style='color:{theme.SUCCESS}'>Confirmed.</b>"
             if self.confirmed
-            else "<b style='color:#b42318'>Not confirmed: nothing was created.</b>"
+            else f"<b style='color:{theme.FAILURE}'>Not confirmed: nothing was created.</b>"
         )
         learner = f"<br>{html.escape(self.learner)}" if self.learner else ""
         return (
-            f"<div style='border-left:4px solid #b42318;padding:4px 10px'>"
+            f"<div style='border-left:4px solid {theme.FAILURE};padding:4px 10px'>"
             f"<b>Real AWS account {html.escape(self.account_id)}</b>, region "
             f"<code>{html.escape(self.region)}</code>{learner}<ul>{items}</ul>{cost}{state}</div>"
         )

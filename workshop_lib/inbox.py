@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from . import clients
-from .display import Displayable
+from .display import Displayable, theme
 from .errors import WorkshopError
 from .learner import name as learner_name
 
@@ -35,7 +35,7 @@ _MAX_QUEUE_NAME = 80
 _NOT_ALLOWED_IN_QUEUE_NAMES = re.compile(r"[^A-Za-z0-9_-]+")
 # SQS long polling waits at most 20 s per call.
 _MAX_POLL_S = 20
-_STATUS_COLOURS = {"SUCCEEDED": "#1a7f37", "FAILED": "#b42318"}
+_STATUS_COLOURS = {"SUCCEEDED": theme.SUCCESS, "FAILED": theme.FAILURE}
 
 
 class InboxError(WorkshopError):
@@ -89,7 +89,7 @@ class Message(Displayable):
         return f"{header}\n{self.message.rstrip()}"
 
     def _html(self) -> str:
-        colour = _STATUS_COLOURS.get(self.status or "", "#57606a")
+        colour = _STATUS_COLOURS.get(self.status or "", theme.NEUTRAL)
         badge = (
             f"<span style='background:{colour};color:white;border-radius:3px;"
             f"padding:0 6px;font-size:85%'>{html.escape(self.status)}</span> "
@@ -110,10 +110,10 @@ class Message(Displayable):
             else ""
         )
         return (
-            f"<div style='border:1px solid #d0d7de;border-left:4px solid {colour};"
+            f"<div style='border:1px solid {theme.BORDER};border-left:4px solid {colour};"
             "padding:6px 10px;margin:6px 0;border-radius:4px'>"
             f"{badge}<b>{html.escape(self.subject or '(no subject)')}</b>"
-            f" <small style='color:#57606a'>{html.escape(when)}</small>{extra}"
+            f" <small style='color:{theme.NEUTRAL}'>{html.escape(when)}</small>{extra}"
             "<pre style='margin:6px 0 0 0;white-space:pre-wrap'>"
             f"{html.escape(self.message.rstrip())}</pre></div>"
         )

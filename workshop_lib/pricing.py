@@ -26,7 +26,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from .display import Displayable
+from .display import Displayable, theme
 from .errors import WorkshopError
 from .paths import PRICING_DATA
 
@@ -464,11 +464,16 @@ class PriceBook(Displayable):
         )
 
 
-_STATUS_COLOURS = {"C": "#2BD62E", "C-calc": "#8fd694", "PL": "#FFA500", "UNCONFIRMED": "#DE322F"}
+_STATUS_COLOURS = {
+    "C": theme.GO,
+    "C-calc": "#8fd694",
+    "PL": theme.AMBER,
+    "UNCONFIRMED": theme.ALARM,
+}
 
 
 def _html_row(name: str, value_html: str, unit: str, source: Source) -> str:
-    colour = _STATUS_COLOURS.get(source.status, "#DDDDDD")
+    colour = _STATUS_COLOURS.get(source.status, theme.LIGHT_GREY)
     link = f'<a href="{html.escape(source.url)}">{html.escape(source.date)}</a>'
     title = html.escape(source.note)
     return (

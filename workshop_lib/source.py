@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .display import Displayable
+from .display import Displayable, theme
 from .errors import WorkshopError
 from .paths import REPO
 
@@ -49,13 +49,13 @@ class SourceView(Displayable):
 
     def _html(self) -> str:
         header = (
-            "<div style='background:#f6f8fa;border:1px solid #d0d7de;border-bottom:none;"
-            "padding:3px 8px;font-size:85%;border-radius:4px 4px 0 0'>"
+            f"<div style='background:{theme.PANEL};border:1px solid {theme.BORDER};"
+            "border-bottom:none;padding:3px 8px;font-size:85%;border-radius:4px 4px 0 0'>"
             f"<code>{html.escape(self.title)}</code> · lines {self.first_line}–"
             f"{self.first_line + max(self.lines, 1) - 1}</div>"
         )
         return (
-            f"<div style='margin:4px 0'>{header}<div style='border:1px solid #d0d7de;"
+            f"<div style='margin:4px 0'>{header}<div style='border:1px solid {theme.BORDER};"
             f"border-radius:0 0 4px 4px;overflow-x:auto'>{self._body_html()}</div></div>"
         )
 

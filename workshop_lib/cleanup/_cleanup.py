@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from .. import clients
 from ..deploy import destroy_stack, empty_bucket
-from ..display import Displayable
+from ..display import Displayable, theme
 from ..learner import current
 from . import _resources
 from ._resources import Resource
@@ -47,7 +47,7 @@ class CleanupReport(Displayable):
         return "\n".join(lines)
 
     def _html(self) -> str:
-        colour = "#1a7f37" if self.clean else "#b42318"
+        colour = theme.SUCCESS if self.clean else theme.FAILURE
         if not self.clean:
             verdict = f"{len(self.remaining)} resource(s) remain: see below."
         elif self.owner:

@@ -21,7 +21,7 @@ from typing import Any
 from .. import arguments, owner
 from .. import constants as C
 from ..clients import resolve_port
-from ..display import Displayable
+from ..display import Displayable, theme
 from ..errors import CloudError, CloudNotRunningError, PortInUseError
 from ._auth import CONTROL_SECRET_HEADER
 
@@ -72,7 +72,7 @@ class CloudStatus(Displayable):
         return "\n".join(lines)
 
     def _html(self) -> str:
-        colour = "#1a7f37" if self.running else "#b42318"
+        colour = theme.SUCCESS if self.running else theme.FAILURE
         state = "running" if self.running else "not running"
         rows = "".join(
             f"<tr><td>{html.escape(env['function'])}</td><td>{html.escape(env['version'])}</td>"

@@ -21,6 +21,7 @@ from ..display import (
     new_figure,
     number,
     text_table,
+    theme,
     usd,
 )
 from ..pricing import PriceBook, load_prices
@@ -143,8 +144,8 @@ class BreakEven(Displayable):
         grid = [low * (high / low) ** (i / 299) for i in range(300)]  # even steps on a log axis
         grid = sorted({*grid, *crossings})  # the lines pass exactly through each crossing
         figure, (axes,) = new_figure()
-        axes.plot(grid, [self.standard_cost(v) for v in grid], label="Standard", color="#E7157B")
-        axes.plot(grid, [self.express_cost(v) for v in grid], label="Express", color="#4053D6")
+        axes.plot(grid, [self.standard_cost(v) for v in grid], label="Standard", color=theme.PINK)
+        axes.plot(grid, [self.express_cost(v) for v in grid], label="Express", color=theme.INDIGO)
         for crossing in self.crossings:
             # Where Standard's free tier runs out, it costs $0 up to the crossing: mark the point
             # on the Express line, which Standard meets there.

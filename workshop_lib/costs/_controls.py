@@ -10,14 +10,23 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from ..display import SliderPanel, checkbox, dollar_ticks, new_figure, number, selection_slider, usd
+from ..display import (
+    SliderPanel,
+    checkbox,
+    dollar_ticks,
+    new_figure,
+    number,
+    selection_slider,
+    theme,
+    usd,
+)
 from ._errors import CostInputError
 from ._power_tuning import PowerTuningResult
 from ._tuner import PowerTuningRun
 from ._workflow import SERVICES, LambdaInvocation, WorkflowCost
 
 VOLUMES = (1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000)
-_COLOURS = ("#FF9900", "#E7157B", "#3F8624", "#4053D6", "#D13212")
+_COLOURS = theme.SERIES
 
 
 def workflow_at_memory(
@@ -95,11 +104,11 @@ def _figure(
     if tuning is not None and memory_mb is not None:
         top = axes[0]
         sizes = [str(m) for m in tuning.memory_sizes]
-        top.plot(sizes, tuning.durations_ms, marker="o", color="#4053D6")
-        top.set_ylabel("duration (ms)", color="#4053D6")
+        top.plot(sizes, tuning.durations_ms, marker="o", color=theme.INDIGO)
+        top.set_ylabel("duration (ms)", color=theme.INDIGO)
         right = top.twinx()
-        right.plot(sizes, tuning.costs, marker="s", color="#FF9900")
-        right.set_ylabel("cost per invoke", color="#FF9900")
+        right.plot(sizes, tuning.costs, marker="s", color=theme.ORANGE)
+        right.set_ylabel("cost per invoke", color=theme.ORANGE)
         dollar_ticks(right.yaxis)
         top.axvline(str(memory_mb), color="grey", linestyle=":")
         kind = "MODEL" if tuning.is_model else "measured"

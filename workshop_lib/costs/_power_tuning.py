@@ -24,6 +24,7 @@ from ..display import (
     new_figure,
     number,
     text_table,
+    theme,
     usd,
 )
 from ..pricing import PriceBook, load_prices
@@ -260,12 +261,12 @@ class PowerTuningResult(Displayable):
         """Duration and cost against memory, on two y axes, with the strategy's pick marked."""
         figure, (axes,) = new_figure()
         sizes = [str(m) for m in self.memory_sizes]
-        axes.plot(sizes, self.durations_ms, marker="o", color="#4053D6", label="duration (ms)")
+        axes.plot(sizes, self.durations_ms, marker="o", color=theme.INDIGO, label="duration (ms)")
         axes.set_xlabel("memory (MB)")
-        axes.set_ylabel("duration per invocation (ms)", color="#4053D6")
+        axes.set_ylabel("duration per invocation (ms)", color=theme.INDIGO)
         cost_axes = axes.twinx()
-        cost_axes.plot(sizes, self.costs, marker="s", color="#FF9900", label="cost (USD)")
-        cost_axes.set_ylabel("cost per invocation", color="#FF9900")
+        cost_axes.plot(sizes, self.costs, marker="s", color=theme.ORANGE, label="cost (USD)")
+        cost_axes.set_ylabel("cost per invocation", color=theme.ORANGE)
         dollar_ticks(cost_axes.yaxis)
         choice = self.best()
         axes.axvline(str(choice.memory_mb), color="grey", linestyle=":")

@@ -19,6 +19,7 @@ from ..display import (
     new_figure,
     number,
     text_table,
+    theme,
     usd,
 )
 from ..pricing import ARCHITECTURES, PriceBook, load_prices
@@ -38,7 +39,7 @@ from ._stepfunctions import (
 )
 
 SERVICES = ("Lambda", "Step Functions", "S3", "DynamoDB", "SNS")
-_SERVICE_COLOURS = ("#FF9900", "#E7157B", "#3F8624", "#4053D6", "#D13212")
+_SERVICE_COLOURS = theme.SERIES
 
 
 @dataclass(frozen=True)

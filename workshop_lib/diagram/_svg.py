@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from html import escape
 
+from ..display import theme
 from ..graph import _theme as T
 from ..graph._metrics import fit_text, text_width
 from ..graph._svg import arrow_polygon
@@ -28,12 +29,12 @@ TITLE_ROOM = 34.0
 LEGEND_ROOM = 26.0
 
 SERVICE_COLOURS = {
-    "S3 bucket": "#117a42",
+    "S3 bucket": theme.GREEN,
     "Lambda function": "#c45500",
-    "State machine": "#7446c2",
-    "DynamoDB table": "#0b6bcb",
+    "State machine": theme.PURPLE,
+    "DynamoDB table": theme.BLUE,
     "SNS topic": "#b0084d",
-    "SQS queue": "#8a5a00",
+    "SQS queue": theme.BROWN,
 }
 
 

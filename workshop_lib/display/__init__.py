@@ -8,6 +8,7 @@ functions that need them, so importing workshop_lib stays fast.
 
 from __future__ import annotations
 
+from . import _theme as theme
 from ._figures import count_ticks, dollar_ticks, new_figure
 from ._html import html_block, html_table, number, text_table, usd
 from ._mixin import Displayable
@@ -31,6 +32,7 @@ __all__ = [
     "protected",
     "selection_slider",
     "text_table",
+    "theme",
     "unprotected_dollars",
     "usd",
 ]

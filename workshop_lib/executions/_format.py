@@ -6,22 +6,12 @@ import json
 from datetime import datetime
 from typing import Any
 
+from ..display import theme
 from ..graph import StateStatus
 
 # Okabe-Ito colours, like the diagram, so a status looks the same everywhere.
-STATUS_COLOURS: dict[str, str] = {
-    "SUCCEEDED": "#009E73",
-    "FAILED": "#D55E00",
-    "TIMED_OUT": "#D55E00",
-    "CAUGHT": "#E69F00",
-    "IN_PROGRESS": "#0072B2",
-    "RUNNING": "#0072B2",
-    "CANCELLED": "#6b6b6b",
-    "ABORTED": "#6b6b6b",
-    "NOT_REACHED": "#b9c1cb",
-    "PENDING_REDRIVE": "#6b6b6b",
-}
-INIT_COLOUR = "#CC79A7"
+STATUS_COLOURS = theme.STATUS_COLOURS
+INIT_COLOUR = theme.INIT
 _JSON_LIMIT = 20_000
 
 

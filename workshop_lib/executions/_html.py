@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from ..display import theme
 from ._format import (
     INIT_COLOUR,
     STATUS_COLOURS,
@@ -31,11 +32,11 @@ _ROW_LIMIT = 300
 _EVENT_LIMIT = _ROW_LIMIT * 4
 _FONT = "font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;font-size:13px"
 _PRE = (
-    "background:#f6f8fa;border:1px solid #e1e4e8;border-radius:4px;padding:6px 8px;"
+    f"background:{theme.PANEL};border:1px solid {theme.RULE};border-radius:4px;padding:6px 8px;"
     "max-height:22em;overflow:auto;white-space:pre-wrap;font-size:12px;margin:4px 0"
 )
 _TABLE = "border-collapse:collapse;font-size:12px;margin:4px 0"
-_CELL = "border-bottom:1px solid #e1e4e8;padding:2px 8px;text-align:left;vertical-align:top"
+_CELL = f"border-bottom:1px solid {theme.RULE};padding:2px 8px;text-align:left;vertical-align:top"
 
 
 def esc(value: object) -> str:
@@ -44,7 +45,7 @@ def esc(value: object) -> str:
 
 def pill(status: object) -> str:
     name = status_name(status)  # type: ignore[arg-type]
-    colour = STATUS_COLOURS.get(name, "#5f6b7a")
+    colour = STATUS_COLOURS.get(name, theme.MUTED)
     return (
         f"<span style='background:{colour};color:#fff;border-radius:9px;padding:1px 8px;"
         f"font-size:11px;font-weight:600'>{esc(name.replace('_', ' '))}</span>"
@@ -74,7 +75,7 @@ def section(title: str, body: str, *, opened: bool = False) -> str:
 
 
 def muted(text: str) -> str:
-    return f"<span style='color:#5f6b7a'>{esc(text)}</span>"
+    return f"<span style='color:{theme.MUTED}'>{esc(text)}</span>"
 
 
 # -- the execution -------------------------------------------------------------------------------
@@ -95,7 +96,7 @@ def execution_html(execution: Execution, *, opened: bool = False, graph: bool = 
     for note in execution.notes:
         parts.append(f"<div>{muted(note)}</div>")
     parts.append(
-        "<div style='color:#5f6b7a;font-size:11px;margin-top:4px'>Look closer: "
+        f"<div style='color:{theme.MUTED};font-size:11px;margin-top:4px'>Look closer: "
         '<code>execution.step("Name")</code>, <code>execution.logs()</code>, '
         "<code>execution.timeline()</code>.</div></div>"
     )

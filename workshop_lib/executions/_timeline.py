@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from ..display import theme
 from ..graph import StateStatus
 from ._format import INIT_COLOUR, STATUS_COLOURS
 from ._step import Attempt, Step
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     from ._execution import Execution
 
 ROW_LIMIT = 60
-_RETRIED_COLOUR = "#f2b48a"  # a failed attempt that was retried: a paler failure colour
+_RETRIED_COLOUR = theme.RETRIED  # a failed attempt that was retried: a paler failure colour
 
 Segment = tuple[float, float, str, str]  # left, width, colour, gid
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from IPython.display import HTML, display
 
-from ..display import Displayable, protect
+from ..display import Displayable, protect, theme
 from . import _progress
 
 
@@ -62,9 +62,11 @@ class Outcome(Displayable):
         return f"{mark} {self.exercise}: {self.message}"
 
     def _html(self) -> str:
-        colour = {"correct": "#1a7f37", "incorrect": "#b42318", "not attempted": "#57606a"}[
-            self.status
-        ]
+        colour = {
+            "correct": theme.SUCCESS,
+            "incorrect": theme.FAILURE,
+            "not attempted": theme.NEUTRAL,
+        }[self.status]
         mark = {
             "correct": "✔ Correct",
             "incorrect": "✘ Not yet",
@@ -124,7 +126,7 @@ class Exercise:
         display(
             HTML(
                 protect(
-                    f"<div style='border-left:4px solid #9a6700;padding:2px 10px'>"
+                    f"<div style='border-left:4px solid {theme.WARNING};padding:2px 10px'>"
                     f"<b>Hint {number} of {len(self.hints)}</b>{more}: "
                     f"{html.escape(self.hints[number - 1])}</div>"
                 )
@@ -135,7 +137,7 @@ class Exercise:
         display(
             HTML(
                 protect(
-                    f"<div style='border-left:4px solid #0969da;padding:2px 10px'>"
+                    f"<div style='border-left:4px solid {theme.INFO};padding:2px 10px'>"
                     f"<b>A solution</b><pre>{html.escape(self.solution_code)}</pre></div>"
                 )
             )
@@ -148,7 +150,7 @@ class Exercise:
         display(
             HTML(
                 protect(
-                    "<div style='color:#57606a'>Using the reference solution for "
+                    f"<div style='color:{theme.NEUTRAL}'>Using the reference solution for "
                     f"{html.escape(self.title)} so the rest of the notebook can run.</div>"
                 )
             )

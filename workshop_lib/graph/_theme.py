@@ -1,13 +1,15 @@
-"""Sizes, fonts and colours shared by the SVG and matplotlib renderers.
+"""Sizes, fonts and the colour roles shared by the SVG and matplotlib renderers.
 
-Status colours follow the Okabe-Ito palette, which stays distinguishable with the common forms of
-colour blindness; each status also has its own glyph, so colour is never the only signal.
+The colours themselves are the library's palette (`workshop_lib.display.theme`): status colours
+follow the Okabe-Ito palette, which stays distinguishable with the common forms of colour
+blindness; each status also has its own glyph, so colour is never the only signal.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..display import theme
 from ._metrics import fit_text, text_width
 from ._overlay import StateOverlay, StateStatus
 
@@ -35,23 +37,23 @@ NODE_RADIUS = 8.0
 CONTAINER_RADIUS = 11.0
 MAP_STACK_OFFSET = 5.0
 
-INK = "#16191f"
-MUTED = "#5f6b7a"
-BACKGROUND = "#ffffff"
+INK = theme.INK
+MUTED = theme.MUTED
+BACKGROUND = theme.BACKGROUND
 EDGE = "#7b8794"
 CATCH = "#b5520b"
 LABEL_BORDER = "#d5dbe2"
 LABEL_TEXT = "#2d3742"
 
 _KIND_COLOURS = {
-    "Task": "#0b6bcb",
-    "Choice": "#7446c2",
-    "Parallel": "#4a5563",
-    "Map": "#4a5563",
-    "Wait": "#8a5a00",
+    "Task": theme.BLUE,
+    "Choice": theme.PURPLE,
+    "Parallel": theme.SLATE,
+    "Map": theme.SLATE,
+    "Wait": theme.BROWN,
     "Pass": MUTED,
-    "Succeed": "#117a42",
-    "Fail": "#c33d0b",
+    "Succeed": theme.GREEN,
+    "Fail": theme.VERMILION,
 }
 
 
@@ -137,15 +139,22 @@ class StatusLook:
 
 
 STATUS_LOOKS: dict[StateStatus, StatusLook] = {
-    StateStatus.SUCCEEDED: StatusLook("Succeeded", "#dff3ea", "#009E73", "✓", BACKGROUND),
-    StateStatus.FAILED: StatusLook("Failed", "#fae1d3", "#D55E00", "✕", BACKGROUND),
-    StateStatus.CAUGHT: StatusLook("Caught (error handled)", "#fcefcc", "#E69F00", "!", INK),
+    StateStatus.SUCCEEDED: StatusLook("Succeeded", "#dff3ea", theme.SUCCEEDED, "✓", BACKGROUND),
+    StateStatus.FAILED: StatusLook("Failed", "#fae1d3", theme.FAILED, "✕", BACKGROUND),
+    StateStatus.CAUGHT: StatusLook("Caught (error handled)", "#fcefcc", theme.CAUGHT, "!", INK),
     StateStatus.IN_PROGRESS: StatusLook(
-        "In progress", "#d9ebf7", "#0072B2", "…", BACKGROUND, dash="6 3", stroke_width=2.6
+        "In progress", "#d9ebf7", theme.IN_PROGRESS, "…", BACKGROUND, dash="6 3", stroke_width=2.6
     ),
-    StateStatus.CANCELLED: StatusLook("Cancelled", "#e3e3e3", "#6b6b6b", "■", BACKGROUND),
+    StateStatus.CANCELLED: StatusLook("Cancelled", "#e3e3e3", theme.CANCELLED, "■", BACKGROUND),
     StateStatus.NOT_REACHED: StatusLook(
-        "Not reached", "#f7f8f9", "#b9c1cb", None, INK, dash="3 3", stroke_width=1.2, muted=True
+        "Not reached",
+        "#f7f8f9",
+        theme.NOT_REACHED,
+        None,
+        INK,
+        dash="3 3",
+        stroke_width=1.2,
+        muted=True,
     ),
 }
 

@@ -11,10 +11,10 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer
 
 from .. import clients
-from ..display import Displayable
+from ..display import Displayable, theme
 
 STAGES = ("validate", "resize", "filters", "optimize")
-_COLOURS = {"SUCCEEDED": "#1a7f37", "FAILED": "#b42318", "PROCESSING": "#9a6700"}
+_COLOURS = {"SUCCEEDED": theme.SUCCESS, "FAILED": theme.FAILURE, "PROCESSING": theme.WARNING}
 _deserializer = TypeDeserializer()
 
 
@@ -149,7 +149,7 @@ def records_html(records: Iterable[TrackingRecord]) -> str:
     body = []
     for record in chosen:
         cells = record.row()
-        colour = _COLOURS.get(record.status, "#57606a")
+        colour = _COLOURS.get(record.status, theme.NEUTRAL)
         cells_html = [f"<td><code>{html.escape(cells[0])}</code></td>"]
         cells_html.append(f"<td><b style='color:{colour}'>{html.escape(cells[1])}</b></td>")
         cells_html += [f"<td>{html.escape(cell)}</td>" for cell in cells[2:]]

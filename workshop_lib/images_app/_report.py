@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..display import Displayable
+from ..display import Displayable, theme
 from ..gallery import sample_manifest
 
 VALID = "valid"
@@ -71,9 +71,9 @@ class ValidationReport(list[ValidationOutcome], Displayable):
         rows = []
         for o in self:
             mark = (
-                "<b style='color:#1a7f37'>✔</b>"
+                f"<b style='color:{theme.SUCCESS}'>✔</b>"
                 if o.as_expected
-                else ("<b style='color:#b42318'>✘</b>")
+                else (f"<b style='color:{theme.FAILURE}'>✘</b>")
             )
             rows.append(
                 f"<tr><td><code>{html.escape(o.file)}</code></td>"

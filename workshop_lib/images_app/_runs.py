@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import clients
-from ..display import Displayable
+from ..display import Displayable, theme
 from ..gallery import Comparison, compare
 from ._records import TrackingRecord, records_html
 
-_COLOURS = {"SUCCEEDED": "#1a7f37", "FAILED": "#b42318"}
+_COLOURS = {"SUCCEEDED": theme.SUCCESS, "FAILED": theme.FAILURE}
 _SHOWN_FORMATS = ("JPEG", "PNG")  # one file per variant in figures (the WebP twin looks alike)
 
 
@@ -51,7 +51,7 @@ def saving_text(size: int, original: int) -> str:
 
 
 def _badge(status: str) -> str:
-    colour = _COLOURS.get(status, "#57606a")
+    colour = _COLOURS.get(status, theme.NEUTRAL)
     return f"<b style='color:{colour}'>{html.escape(status)}</b>"
 
 
@@ -147,7 +147,7 @@ class ImageRun(Displayable):
         if self.succeeded and self.record:
             return heading + self.comparison()._repr_html_()
         return (
-            f"{heading}<div style='border-left:4px solid #b42318;padding:4px 10px'>"
+            f"{heading}<div style='border-left:4px solid {theme.FAILURE};padding:4px 10px'>"
             f"Reason: <b>{html.escape(self.reason or '?')}</b><br>"
             f"{html.escape(self.message or '')}<br><small>The upload was left untouched."
             "</small></div>"

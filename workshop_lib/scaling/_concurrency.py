@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..display import Displayable, html_block, html_table, new_figure, number, text_table
+from ..display import Displayable, html_block, html_table, new_figure, number, text_table, theme
 from ..pricing import PriceBook, load_prices
 from ._errors import ScalingInputError, require_non_negative, require_positive
 from ._retry import RetryPolicy
@@ -115,21 +115,21 @@ class ConcurrencyTimeline(Displayable):
         """Concurrency against the limit, and accepted / throttled / retried requests per second."""
         figure, (top, bottom) = new_figure(2, height=3.0, sharex=True)
         seconds = range(self.seconds)
-        top.plot(seconds, self.concurrency, label="concurrent executions", color="#4053D6")
-        top.plot(seconds, self.limit, label="limit", color="#DE322F", linestyle="--")
+        top.plot(seconds, self.concurrency, label="concurrent executions", color=theme.INDIGO)
+        top.plot(seconds, self.limit, label="limit", color=theme.ALARM, linestyle="--")
         top.set_ylabel("environments")
         top.set_title(self._title(), fontsize="medium")
         top.legend(fontsize="small")
-        bottom.bar(seconds, self.accepted, width=1.0, label="accepted", color="#2BD62E")
+        bottom.bar(seconds, self.accepted, width=1.0, label="accepted", color=theme.GO)
         bottom.bar(
             seconds,
             self.throttled,
             width=1.0,
             bottom=self.accepted,
             label="throttled",
-            color="#DE322F",
+            color=theme.ALARM,
         )
-        bottom.plot(seconds, self.retries, label="retries arriving", color="#FFA500")
+        bottom.plot(seconds, self.retries, label="retries arriving", color=theme.AMBER)
         bottom.set_xlabel("time (s)")
         bottom.set_ylabel("requests per second")
         bottom.legend(fontsize="small")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..display import SliderPanel, float_slider, new_figure, usd
+from ..display import SliderPanel, float_slider, new_figure, theme, usd
 from ._auto_scaling import simulate_auto_scaling
 
 
@@ -51,7 +51,7 @@ def _figure(result: Any, target_cpu: float, spot_percent: float) -> Any:
     figure, (load, fleet) = new_figure(2, height=2.6, sharex=True)
     minutes = [s.time_s / 60 for s in result.steps]
     load.plot(minutes, result.series("traffic_rps"), color="black", label="traffic")
-    load.plot(minutes, result.series("capacity_rps"), color="#4053D6", label="capacity")
+    load.plot(minutes, result.series("capacity_rps"), color=theme.INDIGO, label="capacity")
     load.set_ylabel("requests/s")
     load.legend(fontsize="small", loc="upper right")
     load.set_title(
@@ -65,7 +65,7 @@ def _figure(result: Any, target_cpu: float, spot_percent: float) -> Any:
         result.series("spot"),
         result.series("warming"),
         labels=["On-Demand", "Spot", "warming"],
-        colors=["#4053D6", "#FF9900", "#DDDDDD"],
+        colors=[theme.INDIGO, theme.ORANGE, theme.LIGHT_GREY],
         step="post",
     )
     fleet.set_ylabel("instances")

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import clients
-from ..display import Displayable, html_block, html_table, text_table
+from ..display import Displayable, html_block, html_table, text_table, theme
 from ..learner import name as learner_name
 from ..waiting import wait_for_execution, when_role_ready
 from ._errors import ScalingInputError
@@ -131,7 +131,7 @@ class FanOutRun(Displayable):
         return f"{self._title()}\n{text_table(('what', 'count'), self._rows())}"
 
     def _html(self) -> str:
-        colour = "#1a7f37" if self.ok else "#b42318"
+        colour = theme.SUCCESS if self.ok else theme.FAILURE
         title = f"<span style='color:{colour}'>{html.escape(self._title())}</span>"
         return html_block("", title, html_table(("what", "count"), self._rows()))
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from .. import clients
 from .. import constants as C
-from ..display import Displayable
+from ..display import Displayable, theme
 from ..errors import WorkshopError
 
 
@@ -97,7 +97,7 @@ class ConcurrencyCheck(Displayable):
         )
 
     def _html(self) -> str:
-        colour = "#1a7f37" if self.fits else "#b42318"
+        colour = theme.SUCCESS if self.fits else theme.FAILURE
         return f"<div style='color:{colour}'>{html.escape(str(self))}</div>"
 
 
@@ -160,7 +160,7 @@ class InstanceQuotaCheck(Displayable):
         )
 
     def _html(self) -> str:
-        colour = "#1a7f37" if self.fits else "#b42318"
+        colour = theme.SUCCESS if self.fits else theme.FAILURE
         return f"<div style='color:{colour}'>{html.escape(str(self))}</div>"
 
 

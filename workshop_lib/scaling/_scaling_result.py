@@ -13,6 +13,7 @@ from ..display import (
     new_figure,
     number,
     text_table,
+    theme,
     usd,
 )
 from ._fleet import ON_DEMAND, InstanceLife
@@ -212,12 +213,12 @@ class ScalingResult(Displayable):
         load, fleet, cpu, backlog, money = axes
 
         load.plot(minutes, self.series("traffic_rps"), label="traffic", color="black")
-        load.plot(minutes, self.series("capacity_rps"), label="capacity", color="#4053D6")
+        load.plot(minutes, self.series("capacity_rps"), label="capacity", color=theme.INDIGO)
         load.plot(
             minutes,
             [s.served / self.step_s for s in self.steps],
             label="served",
-            color="#2BD62E",
+            color=theme.GO,
             linestyle="--",
         )
         load.set_ylabel("requests/s")
@@ -230,39 +231,39 @@ class ScalingResult(Displayable):
             self.series("spot"),
             self.series("warming"),
             labels=["On-Demand", "Spot", "warming"],
-            colors=["#4053D6", "#FF9900", "#DDDDDD"],
+            colors=[theme.INDIGO, theme.ORANGE, theme.LIGHT_GREY],
             step="post",
         )
         fleet.axhline(self.min_size, color="grey", linestyle=":")
         fleet.axhline(self.max_size, color="grey", linestyle=":")
         for interruption in self.interruptions:
             if interruption.instance_id is not None:
-                fleet.axvline(interruption.notice_s / 60, color="#DE322F", linewidth=0.8)
+                fleet.axvline(interruption.notice_s / 60, color=theme.ALARM, linewidth=0.8)
         fleet.set_ylabel("instances")
         fleet.legend(fontsize="small", loc="upper right")
 
         cpu.plot(
             minutes,
             [c if c is not None else float("nan") for c in self.series("cpu_percent")],
-            color="#E7157B",
+            color=theme.PINK,
         )
         cpu.axhline(self.target_cpu, color="grey", linestyle="--")
         cpu.set_ylim(0, 105)
         cpu.set_ylabel("CPU %")
 
         if self.uses_queue:
-            backlog.plot(minutes, self.series("queue_depth"), color="#3F8624", label="queue depth")
+            backlog.plot(minutes, self.series("queue_depth"), color=theme.LEAF, label="queue depth")
             backlog.set_ylabel("messages")
             age = backlog.twinx()
             age.plot(
-                minutes, self.series("oldest_message_age_s"), color="#FFA500", label="oldest age"
+                minutes, self.series("oldest_message_age_s"), color=theme.AMBER, label="oldest age"
             )
             age.set_ylabel("oldest (s)")
         else:
-            backlog.bar(minutes, self.series("dropped"), width=self.step_s / 60, color="#DE322F")
+            backlog.bar(minutes, self.series("dropped"), width=self.step_s / 60, color=theme.ALARM)
             backlog.set_ylabel("dropped")
 
-        money.step(minutes, self.series("cost_per_hour"), where="post", color="#3F8624")
+        money.step(minutes, self.series("cost_per_hour"), where="post", color=theme.LEAF)
         money.set_ylabel("cost per hour")
         dollar_ticks(money.yaxis)
         money.set_xlabel("time (minutes)")

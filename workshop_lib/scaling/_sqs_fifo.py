@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .. import clients
-from ..display import Displayable, html_block, html_table, text_table
+from ..display import Displayable, html_block, html_table, text_table, theme
 from ..pricing import PriceBook, load_prices
 from ._errors import ScalingInputError
 
@@ -160,7 +160,7 @@ class FifoCheck(Displayable):
         return f"{self._title()}\n{text_table(('', 'count'), self._rows())}"
 
     def _html(self) -> str:
-        colour = "#1a7f37" if self.ok else "#b42318"
+        colour = theme.SUCCESS if self.ok else theme.FAILURE
         title = f"<span style='color:{colour}'>{html.escape(self._title())}</span>"
         return html_block("", title, html_table(("", "count"), self._rows()))
 
