@@ -9,7 +9,6 @@ local cloud's real S3 live elsewhere.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import io
 import json
 import os
@@ -23,22 +22,19 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from workshop_lib.apps import load_lambda_module
 from workshop_lib.constants import STEP_FUNCTIONS_PAYLOAD_LIMIT
+from workshop_lib.santa import SantaApp
 
 REPO = Path(__file__).resolve().parents[1]
-FUNCTIONS = REPO / "infra" / "santa" / "functions"
 DATA = REPO / "data" / "santa"
 HANDLERS = ("validate", "transform", "notify", "fixit", "trigger")
 EXECUTION_NAME = re.compile(r"[A-Za-z0-9_-]{1,80}")
 
 
-def _load(name: str, path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up here
-    spec.loader.exec_module(module)
-    return module
+def _use(monkeypatch: pytest.MonkeyPatch, module: ModuleType, **fakes: Any) -> None:
+    """Give a handler stand-in clients: its `aws.client(service)` answers `fakes[service]`."""
+    monkeypatch.setattr(module, "aws", SimpleNamespace(client=lambda service: fakes[service]))
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +49,7 @@ def lam() -> Iterator[SimpleNamespace]:
         patch.delenv("AWS_PROFILE", raising=False)
         # Should a call ever slip past the stand-ins, it fails here instead of reaching AWS.
         patch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
-        modules = {name: _load(f"santa_{name}", FUNCTIONS / name / "app.py") for name in HANDLERS}
+        modules = {name: SantaApp.load_function(name, workbook_clients=False) for name in HANDLERS}
     yield SimpleNamespace(**modules)
     for name in HANDLERS:
         sys.modules.pop(f"santa_{name}", None)
@@ -61,7 +57,7 @@ def lam() -> Iterator[SimpleNamespace]:
 
 @pytest.fixture(scope="module")
 def generator() -> Iterator[ModuleType]:
-    yield _load("santa_generate", DATA / "generate.py")
+    yield load_lambda_module(DATA, "generate", name="santa_generate", workbook_clients=False)
     sys.modules.pop("santa_generate", None)
 
 
@@ -400,7 +396,7 @@ def test_validate_handler_returns_a_small_reference_not_the_list(
     lam: SimpleNamespace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     s3 = FakeS3(versioned=True)
-    monkeypatch.setattr(lam.validate, "s3", s3)
+    _use(monkeypatch, lam.validate, s3=s3)
     stored = s3.put("santa-in", "uploads/big_list.json", _raw("big_list.json"))
     result = lam.validate.lambda_handler(
         {"bucket": "santa-in", "key": "uploads/big_list.json"}, None
@@ -415,7 +411,7 @@ def test_validate_handler_checks_the_version_it_was_given(
     lam: SimpleNamespace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     s3 = FakeS3(versioned=True)
-    monkeypatch.setattr(lam.validate, "s3", s3)
+    _use(monkeypatch, lam.validate, s3=s3)
     first = s3.put("santa-in", "uploads/list.json", _raw("good_list.json"))
     s3.put("santa-in", "uploads/list.json", _raw("bad_empty_list.json"))
     event = {"bucket": "santa-in", "key": "uploads/list.json", "versionId": first["VersionId"]}
@@ -470,7 +466,7 @@ def test_output_key_is_repeatable_and_differs_per_upload(lam: SimpleNamespace) -
 @pytest.fixture
 def transform_env(lam: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> FakeS3:
     s3 = FakeS3()
-    monkeypatch.setattr(lam.transform, "s3", s3)
+    _use(monkeypatch, lam.transform, s3=s3)
     monkeypatch.setenv("OUTPUT_BUCKET", "santa-out")
     monkeypatch.delenv("OUTPUT_PREFIX", raising=False)
     monkeypatch.delenv("UPLOAD_PREFIX", raising=False)
@@ -574,7 +570,7 @@ def test_quarantine_inside_uploads_is_refused(lam: SimpleNamespace) -> None:
 @pytest.fixture
 def fixit_s3(lam: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> FakeS3:
     s3 = FakeS3()
-    monkeypatch.setattr(lam.fixit, "s3", s3)
+    _use(monkeypatch, lam.fixit, s3=s3)
     monkeypatch.delenv("QUARANTINE_PREFIX", raising=False)
     monkeypatch.delenv("UPLOAD_PREFIX", raising=False)
     return s3
@@ -679,8 +675,8 @@ def test_results_flow_into_notify_unchanged(
 ) -> None:
     s3, sns = FakeS3(), FakeSNS()
     for module in (lam.transform, lam.fixit):
-        monkeypatch.setattr(module, "s3", s3)
-    monkeypatch.setattr(lam.notify, "sns", sns)
+        _use(monkeypatch, module, s3=s3)
+    _use(monkeypatch, lam.notify, sns=sns)
     monkeypatch.setenv("OUTPUT_BUCKET", "santa-out")
     monkeypatch.setenv("TOPIC_ARN", "arn:aws:sns:us-east-1:123456789012:santa")
     stored = s3.put("santa-in", "uploads/good_list.json", _raw("good_list.json"))
@@ -760,7 +756,7 @@ def test_a_repeated_s3_event_starts_one_execution(
     lam: SimpleNamespace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sfn = FakeStepFunctions()
-    monkeypatch.setattr(lam.trigger, "sfn", sfn)
+    _use(monkeypatch, lam.trigger, stepfunctions=sfn)
     monkeypatch.setenv(
         "STATE_MACHINE_ARN", "arn:aws:states:us-east-1:123456789012:stateMachine:santa"
     )
@@ -785,7 +781,7 @@ def test_trigger_lets_other_start_errors_through(
         def start_execution(self, **request: Any) -> dict[str, Any]:
             raise _client_error("ThrottlingException", "StartExecution")
 
-    monkeypatch.setattr(lam.trigger, "sfn", Throttled())
+    _use(monkeypatch, lam.trigger, stepfunctions=Throttled())
     monkeypatch.setenv(
         "STATE_MACHINE_ARN", "arn:aws:states:us-east-1:123456789012:stateMachine:santa"
     )

@@ -7,7 +7,9 @@
     santa.quarantine(stack)                                 # rejected lists and why
 
 `stack` is what `workshop_lib.deploy.deploy("santa")` returns (or its outputs as a dict).
-Every helper works the same offline and in a real account.
+Every helper works the same offline and in a real account. The functions are thin wrappers of
+`SantaApp`, the app's front end (`apps.App`, shared with the image processor's `ImageApp`):
+`SantaApp.deploy().upload_list("good_list.json")` does the same.
 """
 
 from __future__ import annotations
@@ -15,11 +17,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import html
-import importlib.util
 import json
-import sys
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,11 +27,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Protocol
 
-import boto3
-
 from . import clients
-from .display import Displayable, theme
-from .errors import WorkshopError
+from .apps import App, AppError
+from .display import Displayable
 from .learner import name as learner_name
 from .paths import REPO
 
@@ -44,6 +40,7 @@ __all__ = [
     "Quarantine",
     "Rejected",
     "Run",
+    "SantaApp",
     "SantaError",
     "SantaList",
     "UploadedList",
@@ -66,16 +63,12 @@ QUARANTINE_PREFIX = "quarantine/"
 """The template's default QuarantinePrefix (in the input bucket)."""
 REASON_SUFFIX = ".reason.json"
 
-# Module-level clients in the handlers, and the services they talk to.
-_HANDLER_CLIENTS = {"s3": "s3", "sns": "sns", "sfn": "stepfunctions"}
-_import_lock = threading.Lock()
-
 
 class StackOutputs(Protocol):
     def __getitem__(self, name: str, /) -> str: ...
 
 
-class SantaError(WorkshopError):
+class SantaError(AppError):
     """Something about Santa's app: no execution started, nothing to read, and so on."""
 
 
@@ -85,32 +78,10 @@ class SantaError(WorkshopError):
 def load_handler(name: str) -> ModuleType:
     """Import `infra/santa/functions/<name>/app.py` so its functions can be called right here.
 
-    The handler's own AWS clients are swapped for the workbook's, so offline they talk to the
-    local cloud. Each call loads the file afresh (edit it, load it again).
+    The handler's AWS clients are the workbook's, so offline they talk to the local cloud. Each
+    call loads the file afresh (edit it, load it again). Same as `SantaApp.load_function`.
     """
-    path = FUNCTIONS / name / "app.py"
-    if not path.is_file():
-        known = ", ".join(sorted(p.name for p in FUNCTIONS.iterdir() if (p / "app.py").is_file()))
-        raise SantaError(
-            f"There is no Santa function called {name!r}.", hint=f"Use one of {known}."
-        )
-    module_name = f"santa_{name}"
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module  # dataclasses look their module up here
-    with _import_lock:
-        # The handler creates boto3 clients when imported; give it the workbook's session (and
-        # so a region) for that moment, then replace those clients with endpoint-aware ones.
-        saved, boto3.DEFAULT_SESSION = boto3.DEFAULT_SESSION, clients.session()
-        try:
-            spec.loader.exec_module(module)
-        finally:
-            boto3.DEFAULT_SESSION = saved
-    for attribute, service in _HANDLER_CLIENTS.items():
-        if hasattr(module, attribute):
-            setattr(module, attribute, clients.client(service))
-    return module
+    return SantaApp.load_function(name)
 
 
 @cache
@@ -187,24 +158,7 @@ def upload_list(
     bytes, or Python data (written as JSON). `key` defaults to the file's name under the upload
     prefix; a key without a "/" goes under the upload prefix too, any other key is used as is.
     """
-    prefix = stack["UploadPrefix"]
-    body, default_name = _read_source(source)
-    name = key or default_name
-    full_key = name if "/" in name else prefix + name
-    bucket = stack["InputBucketName"]
-    response = clients.client("s3").put_object(
-        Bucket=bucket, Key=full_key, Body=body, ContentType="application/json; charset=utf-8"
-    )
-    version = response.get("VersionId") or None
-    return UploadedList(
-        bucket=bucket,
-        key=full_key,
-        version_id=version,
-        etag=response.get("ETag", ""),
-        size=len(body),
-        execution_name=_execution_name(bucket, full_key, version),
-        starts_workflow=full_key.startswith(prefix),
-    )
+    return SantaApp(stack).upload_list(source, key)
 
 
 def _read_source(source: str | Path | bytes | list[Any] | dict[str, Any]) -> tuple[bytes, str]:
@@ -278,9 +232,7 @@ class Run(Displayable):
         return text
 
     def _html(self) -> str:
-        colour = {"SUCCEEDED": theme.SUCCESS, "RUNNING": theme.RUNNING}.get(
-            self.status, theme.FAILURE
-        )
+        colour = {"SUCCEEDED": "#1a7f37", "RUNNING": "#0969da"}.get(self.status, "#b42318")
         took = f" in {self.seconds:.2f} s" if self.seconds is not None else ""
         error = (
             f"<br><b>{html.escape(self.error)}</b>: {html.escape(_readable_cause(self.cause))}"
@@ -303,8 +255,7 @@ class Run(Displayable):
 
 def execution_arn(stack: StackOutputs, name: str) -> str:
     """The ARN an execution of the stack's state machine gets when it is called `name`."""
-    machine = stack["StateMachineArn"]
-    return machine.replace(":stateMachine:", ":execution:", 1) + ":" + name
+    return SantaApp(stack).execution_arn(name)
 
 
 def wait_for_execution(
@@ -314,64 +265,7 @@ def wait_for_execution(
 
     `upload` is what `upload_list` returned, or a key in the input bucket (its latest version).
     """
-    if isinstance(upload, str):
-        upload = _uploaded(stack, upload)
-    if not upload.starts_workflow:
-        raise SantaError(
-            f"{upload.key} is outside the upload prefix {stack['UploadPrefix']!r}, so no "
-            "execution starts for it.",
-            hint="Upload it under the upload prefix to start the workflow.",
-        )
-    sfn = clients.client("stepfunctions")
-    arn = execution_arn(stack, upload.execution_name)
-    deadline = time.monotonic() + timeout_s
-    delay = 0.05
-    started = False
-    while True:
-        try:
-            run = Run.describe(arn)
-        except sfn.exceptions.ExecutionDoesNotExist:
-            run = None
-        started = started or run is not None
-        if run is not None and run.status != "RUNNING":
-            return run
-        if time.monotonic() >= deadline:
-            break
-        time.sleep(delay)
-        delay = min(delay * 1.5, 0.5)
-    if started:
-        raise SantaError(
-            f"The execution {upload.execution_name} is still running after {timeout_s:g} s.",
-            hint="Give it longer (timeout_s=...), or look at its history to see where it waits.",
-        )
-    raise SantaError(
-        f"No execution started for s3://{upload.bucket}/{upload.key} within {timeout_s:g} s.",
-        hint="The upload should start one by itself. Read the trigger function's log "
-        "(its name contains TriggerFunction) to see whether S3 called it.",
-    )
-
-
-def _uploaded(stack: StackOutputs, key: str) -> UploadedList:
-    bucket = stack["InputBucketName"]
-    s3 = clients.client("s3")
-    try:
-        head = s3.head_object(Bucket=bucket, Key=key)
-    except s3.exceptions.ClientError as error:
-        raise SantaError(
-            f"There is no s3://{bucket}/{key}.",
-            hint="It may have been rejected and moved to quarantine already; pass what "
-            "upload_list returned instead of the key.",
-        ) from error
-    version = head.get("VersionId") or None
-    return UploadedList(
-        bucket=bucket,
-        key=key,
-        version_id=version,
-        etag=head.get("ETag", ""),
-        size=int(head.get("ContentLength", 0)),
-        execution_name=_execution_name(bucket, key, version),
-        starts_workflow=key.startswith(stack["UploadPrefix"]),
-    )
+    return SantaApp(stack).wait_for_execution(upload, timeout_s=timeout_s)
 
 
 def _readable_cause(cause: str | None) -> str:
@@ -444,21 +338,12 @@ class SantaList(Displayable):
 
 def read_stamped_list(stack: StackOutputs, key: str | Run) -> SantaList:
     """The stamped list in the output bucket: give its key, or the Run that wrote it."""
-    if isinstance(key, Run):
-        if not key.ok or not isinstance(key.output, dict) or "key" not in key.output:
-            raise SantaError(
-                f"The execution {key.name} ended {key.status} and wrote no stamped list.",
-                hint="Only a successful run writes one; a rejected list is in quarantine().",
-            )
-        key = key.output["key"]
-    bucket = stack["OutputBucketName"]
-    body = clients.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
-    return SantaList(bucket, key, json.loads(body.decode("utf-8")))
+    return SantaApp(stack).read_stamped_list(key)
 
 
 def output_keys(stack: StackOutputs) -> list[str]:
     """Every key in the output bucket, sorted."""
-    return _keys(stack["OutputBucketName"], "")
+    return SantaApp(stack).output_keys()
 
 
 @dataclass(frozen=True)
@@ -500,28 +385,7 @@ class Quarantine(list[Rejected], Displayable):
 
 def quarantine(stack: StackOutputs, *, prefix: str = QUARANTINE_PREFIX) -> Quarantine:
     """Every list FixIt moved to quarantine, with its reason file read."""
-    bucket = stack["InputBucketName"]
-    s3 = clients.client("s3")
-    keys = set(_keys(bucket, prefix))
-    found = []
-    for key in sorted(keys):
-        if key.endswith(REASON_SUFFIX):
-            continue
-        reason_key = key + REASON_SUFFIX
-        document: dict[str, Any] = {}
-        if reason_key in keys:
-            document = json.loads(s3.get_object(Bucket=bucket, Key=reason_key)["Body"].read())
-        found.append(
-            Rejected(
-                key=key,
-                reason_key=reason_key if reason_key in keys else "",
-                original_key=(document.get("original") or {}).get("key", "?"),
-                error=document.get("error", "(no reason file)"),
-                message=document.get("message", ""),
-                quarantined_at=document.get("quarantinedAt", ""),
-            )
-        )
-    return Quarantine(found)
+    return SantaApp(stack).quarantine(prefix=prefix)
 
 
 def _keys(bucket: str, prefix: str) -> list[str]:
@@ -531,3 +395,147 @@ def _keys(bucket: str, prefix: str) -> list[str]:
         for page in paginator.paginate(Bucket=bucket, Prefix=prefix)
         for item in page.get("Contents", [])
     )
+
+
+# -- the app --------------------------------------------------------------------------------------
+
+
+class SantaApp(App):
+    """Santa's deployed app (infra/santa): the shared front end (`apps.App`: deploy, outputs,
+    upload, wait, the latest execution, the Lambda code) and the story's own steps."""
+
+    app = "santa"
+    title = "Santa's app"
+    error = SantaError
+
+    @classmethod
+    def code_location(cls, name: str) -> tuple[Path, str, str]:
+        """Each function is its own package, functions/<name>/, with its handler in app.py."""
+        if not (FUNCTIONS / name / "app.py").is_file():
+            known = ", ".join(
+                sorted(p.name for p in FUNCTIONS.iterdir() if (p / "app.py").is_file())
+            )
+            raise SantaError(
+                f"There is no Santa function called {name!r}.", hint=f"Use one of {known}."
+            )
+        return FUNCTIONS / name, "app", f"santa_{name}"
+
+    # -- uploading ---------------------------------------------------------------------------
+    def upload_list(
+        self,
+        source: str | Path | bytes | list[Any] | dict[str, Any],
+        key: str | None = None,
+    ) -> UploadedList:
+        """Put a list in the input bucket (see the module's `upload_list`)."""
+        prefix = self.upload_prefix
+        body, default_name = _read_source(source)
+        name = key or default_name
+        full_key = name if "/" in name else prefix + name
+        response = self.put_object(full_key, body, content_type="application/json; charset=utf-8")
+        version = response.get("VersionId") or None
+        return UploadedList(
+            bucket=self.input_bucket,
+            key=full_key,
+            version_id=version,
+            etag=response.get("ETag", ""),
+            size=len(body),
+            execution_name=_execution_name(self.input_bucket, full_key, version),
+            starts_workflow=full_key.startswith(prefix),
+        )
+
+    def _uploaded(self, key: str) -> UploadedList:
+        bucket = self.input_bucket
+        s3 = clients.client("s3")
+        try:
+            head = s3.head_object(Bucket=bucket, Key=key)
+        except s3.exceptions.ClientError as error:
+            raise SantaError(
+                f"There is no s3://{bucket}/{key}.",
+                hint="It may have been rejected and moved to quarantine already; pass what "
+                "upload_list returned instead of the key.",
+            ) from error
+        version = head.get("VersionId") or None
+        return UploadedList(
+            bucket=bucket,
+            key=key,
+            version_id=version,
+            etag=head.get("ETag", ""),
+            size=int(head.get("ContentLength", 0)),
+            execution_name=_execution_name(bucket, key, version),
+            starts_workflow=key.startswith(self.upload_prefix),
+        )
+
+    # -- executions --------------------------------------------------------------------------
+    def wait_for_execution(self, upload: UploadedList | str, *, timeout_s: float = 30.0) -> Run:
+        """Wait for the execution an upload started to finish, and return how it ended."""
+        if isinstance(upload, str):
+            upload = self._uploaded(upload)
+        if not upload.starts_workflow:
+            raise SantaError(
+                f"{upload.key} is outside the upload prefix {self.upload_prefix!r}, so no "
+                "execution starts for it.",
+                hint="Upload it under the upload prefix to start the workflow.",
+            )
+        arn = self.execution_arn(upload.execution_name)
+        try:
+            self.wait_for_executions([upload.execution_name], timeout=timeout_s)
+        except SantaError:
+            sfn = clients.client("stepfunctions")
+            try:
+                sfn.describe_execution(executionArn=arn)
+            except sfn.exceptions.ExecutionDoesNotExist:
+                raise SantaError(
+                    f"No execution started for s3://{upload.bucket}/{upload.key} within "
+                    f"{timeout_s:g} s.",
+                    hint="The upload should start one by itself. Read the trigger function's "
+                    "log (its name contains TriggerFunction) to see whether S3 called it.",
+                ) from None
+            raise SantaError(
+                f"The execution {upload.execution_name} is still running after {timeout_s:g} s.",
+                hint="Give it longer (timeout_s=...), or look at its history to see where it "
+                "waits.",
+            ) from None
+        return Run.describe(arn)
+
+    # -- results -----------------------------------------------------------------------------
+    def read_stamped_list(self, key: str | Run) -> SantaList:
+        """The stamped list in the output bucket: give its key, or the Run that wrote it."""
+        if isinstance(key, Run):
+            if not key.ok or not isinstance(key.output, dict) or "key" not in key.output:
+                raise SantaError(
+                    f"The execution {key.name} ended {key.status} and wrote no stamped list.",
+                    hint="Only a successful run writes one; a rejected list is in quarantine().",
+                )
+            key = key.output["key"]
+        bucket = self.output_bucket
+        body = clients.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+        return SantaList(bucket, key, json.loads(body.decode("utf-8")))
+
+    def output_keys(self) -> list[str]:
+        """Every key in the output bucket, sorted."""
+        return _keys(self.output_bucket, "")
+
+    def quarantine(self, *, prefix: str = QUARANTINE_PREFIX) -> Quarantine:
+        """Every list FixIt moved to quarantine, with its reason file read."""
+        bucket = self.input_bucket
+        s3 = clients.client("s3")
+        keys = set(_keys(bucket, prefix))
+        found = []
+        for key in sorted(keys):
+            if key.endswith(REASON_SUFFIX):
+                continue
+            reason_key = key + REASON_SUFFIX
+            document: dict[str, Any] = {}
+            if reason_key in keys:
+                document = json.loads(s3.get_object(Bucket=bucket, Key=reason_key)["Body"].read())
+            found.append(
+                Rejected(
+                    key=key,
+                    reason_key=reason_key if reason_key in keys else "",
+                    original_key=(document.get("original") or {}).get("key", "?"),
+                    error=document.get("error", "(no reason file)"),
+                    message=document.get("message", ""),
+                    quarantined_at=document.get("quarantinedAt", ""),
+                )
+            )
+        return Quarantine(found)

@@ -51,7 +51,7 @@ def handler(event, context):
 
 
 def _package() -> bytes:
-    from ..images_app._code import SOURCE_DIR
+    from ..images_app import SOURCE_DIR
 
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:

@@ -10,7 +10,6 @@ orchestration costs, not cold starts.
 
 from __future__ import annotations
 
-import tempfile
 import time
 import uuid
 from concurrent.futures import ProcessPoolExecutor
@@ -18,6 +17,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from ..errors import WorkshopError
+from ..images_app import photo_cache
 
 DEFAULT_COUNT = 20
 DEFAULT_MEGAPIXELS = 12.0
@@ -27,11 +27,6 @@ _WARM_SEED = 1000  # different pictures from the measured ones
 
 DEFAULT_CONCURRENCY = 4
 """The batch workflow's own default (BatchConcurrency in template.yaml)."""
-
-
-def photo_cache() -> Path:
-    """Where the big photos are kept between runs (they take a few seconds to make)."""
-    return Path(tempfile.gettempdir()) / "workshop-bench-photos"
 
 
 def _process_file(path: str) -> int:

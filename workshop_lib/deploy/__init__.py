@@ -15,25 +15,35 @@ from ._deploy import (
     empty_bucket,
     outputs,
 )
-from ._stack import Stack
-from ._validation import Finding, ValidationReport, validate
+from ._stack import Stack, create_or_update, describe
+from ._validation import (
+    ALLOWED_MANAGED_POLICIES,
+    Finding,
+    ValidationReport,
+    least_privilege,
+    validate,
+)
 
 deploy_app = deploy
 destroy_app = destroy
 
 __all__ = [
+    "ALLOWED_MANAGED_POLICIES",
     "App",
     "DestroyReport",
     "Finding",
     "Stack",
     "ValidationReport",
     "build_template",
+    "create_or_update",
     "deploy",
     "deploy_app",
+    "describe",
     "destroy",
     "destroy_app",
     "destroy_stack",
     "empty_bucket",
+    "least_privilege",
     "outputs",
     "resolve_app",
     "validate",

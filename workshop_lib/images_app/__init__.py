@@ -13,7 +13,7 @@
 """
 
 from ._app import FUNCTIONS, ImageApp, ImageAppError
-from ._code import SOURCE_DIR, image_id, lambda_code
+from ._code import SOURCE_DIR, image_id, lambda_code, photo_cache
 from ._distributed import BatchPhoto, BatchResults, DistributedBatchRun
 from ._records import TrackingRecord, TrackingTable
 from ._report import ValidationOutcome, ValidationReport, validation_report
@@ -40,5 +40,6 @@ __all__ = [
     "ValidationReport",
     "image_id",
     "lambda_code",
+    "photo_cache",
     "validation_report",
 ]

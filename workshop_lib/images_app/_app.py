@@ -15,24 +15,21 @@ from __future__ import annotations
 import html
 import json
 import mimetypes
-import time
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from .. import clients
-from ..deploy import DestroyReport, Stack, deploy, destroy, outputs, resolve_app
+from ..apps import App, AppError
 from ..display import Displayable
-from ..errors import WorkshopError
 from ..gallery import sample_bytes, sample_manifest
-from ._code import image_id
+from ._code import SOURCE_DIR, image_id, photo_cache
 from ._distributed import BatchResults, DistributedBatchRun
 from ._records import TrackingRecord, TrackingTable, from_item
 from ._runs import BatchRun, ImageRun, ImageRuns, Upload
 from ._settings import FunctionSettings
 
-APP = "images"
 FUNCTIONS = {
     "trigger": "TriggerFunction",
     "validate": "ValidateFunction",
@@ -46,72 +43,35 @@ FUNCTIONS = {
 }
 """Short names of the app's functions, and their logical ids in template.yaml."""
 
-_POLL_S = 0.1
 _UPLOAD_THREADS = 8
 
 ImageInput = str | Path | bytes
 
 
-class ImageAppError(WorkshopError):
+class ImageAppError(AppError):
     """The image processor is not deployed, or a run did not finish."""
 
 
-class ImageApp(Displayable):
-    """The deployed stack's names, and the actions of the story: upload, wait, look."""
+class ImageApp(App, Displayable):
+    """The deployed stack's names, and the actions of the story: upload, wait, look.
 
-    def __init__(self, stack: Stack) -> None:
-        self.stack = stack
+    Deploying, connecting, outputs, uploading, waiting and loading the Lambda code come from
+    `apps.App`, shared with Santa's app."""
 
-    # -- getting one -------------------------------------------------------------------------
-    @classmethod
-    def deploy(cls) -> ImageApp:
-        """Deploy (or update) infra/image_processor and return it."""
-        return cls(deploy(APP))
+    app = "images"
+    title = "The image processor"
+    error = ImageAppError
 
     @classmethod
-    def connect(cls) -> ImageApp:
-        """The already deployed app."""
-        found = outputs(APP)
-        if not found:
-            raise ImageAppError(
-                "The image processor is not deployed.",
-                hint="Run ImageApp.deploy() (or `workshop deploy images`) first.",
-            )
-        cloudformation = clients.client("cloudformation")
-        name = resolve_app(APP).stack_name
-        status = cloudformation.describe_stacks(StackName=name)["Stacks"][0]["StackStatus"]
-        pages = cloudformation.get_paginator("list_stack_resources").paginate(StackName=name)
-        resources = {
-            item["LogicalResourceId"]: (item["ResourceType"], item.get("PhysicalResourceId", ""))
-            for page in pages
-            for item in page["StackResourceSummaries"]
-        }
-        return cls(Stack(name, status, found, resources, changed=False))
-
-    def destroy(self) -> DestroyReport:
-        """Remove everything: buckets (emptied first), table, topic, functions, workflows."""
-        return destroy(APP)
+    def code_location(cls, name: str) -> tuple[Path, str, str]:
+        """A module of src/ (the one package every function is deployed from): "stages",
+        "trigger", ... Modules there import each other by plain names, as in Lambda."""
+        return SOURCE_DIR, name, name
 
     # -- names -------------------------------------------------------------------------------
     @property
-    def input_bucket(self) -> str:
-        return self.stack["InputBucketName"]
-
-    @property
-    def upload_prefix(self) -> str:
-        return self.stack["UploadPrefix"]
-
-    @property
-    def output_bucket(self) -> str:
-        return self.stack["OutputBucketName"]
-
-    @property
     def output_prefix(self) -> str:
         return self.stack["OutputPrefix"]
-
-    @property
-    def state_machine_arn(self) -> str:
-        return self.stack["StateMachineArn"]
 
     @property
     def batch_state_machine_arn(self) -> str:
@@ -164,10 +124,10 @@ class ImageApp(Displayable):
         response = clients.client("stepfunctions").describe_state_machine(stateMachineArn=arn)
         return json.loads(response["definition"])
 
-    def execution_arn(self, upload: Upload | str) -> str:
+    def execution_arn(self, upload: Upload | str, *, state_machine_arn: str | None = None) -> str:
         """The execution the trigger starts for an upload (its name is the upload's id)."""
         name = upload.image_id if isinstance(upload, Upload) else upload
-        return f"{self.state_machine_arn.replace(':stateMachine:', ':execution:')}:{name}"
+        return super().execution_arn(name, state_machine_arn=state_machine_arn)
 
     # -- uploading ---------------------------------------------------------------------------
     def put(
@@ -187,10 +147,11 @@ class ImageApp(Displayable):
             if name is None:
                 raise ImageAppError("Give a key for raw bytes.", hint='put(data, key="x.jpg")')
             key = f"{folder if folder is not None else self.upload_prefix}{name}"
-        content_type = mimetypes.guess_type(key)[0] or "application/octet-stream"
-        extra: dict[str, Any] = {"Metadata": {"filters": filters}} if filters is not None else {}
-        response = clients.client("s3").put_object(
-            Bucket=self.input_bucket, Key=key, Body=data, ContentType=content_type, **extra
+        response = self.put_object(
+            key,
+            data,
+            content_type=mimetypes.guess_type(key)[0] or "application/octet-stream",
+            metadata={"filters": filters} if filters is not None else None,
         )
         version = response.get("VersionId")
         return Upload(
@@ -212,29 +173,12 @@ class ImageApp(Displayable):
         list."""
         single = isinstance(uploads, Upload)
         chosen = [uploads] if single else list(uploads)
-        sfn = clients.client("stepfunctions")
-        pending = {upload.image_id: upload for upload in chosen}
-        finished: dict[str, dict[str, Any]] = {}
-        deadline = time.monotonic() + timeout
-        while pending:
-            for name, upload in list(pending.items()):
-                try:
-                    described = sfn.describe_execution(executionArn=self.execution_arn(upload))
-                except sfn.exceptions.ExecutionDoesNotExist:
-                    continue  # the trigger has not started it yet
-                if described["status"] != "RUNNING":
-                    finished[name] = described
-                    del pending[name]
-            if not pending:
-                break
-            if time.monotonic() > deadline:
-                waiting = ", ".join(u.key for u in pending.values())
-                raise ImageAppError(
-                    f"These uploads were not processed within {timeout:.0f} s: {waiting}.",
-                    hint="Read the trigger's and the state machine's logs, or wait longer "
-                    "(wait(uploads, timeout=...)).",
-                )
-            time.sleep(_POLL_S)
+        finished = self.wait_for_executions(
+            (upload.image_id for upload in chosen),
+            timeout=timeout,
+            hint="Read the trigger's and the state machine's logs, or wait longer "
+            "(wait(uploads, timeout=...)).",
+        )
         runs = ImageRuns(self._run(u, finished[u.image_id]) for u in chosen)
         return runs[0] if single else runs
 
@@ -288,21 +232,17 @@ class ImageApp(Displayable):
         self, prefix: str, *, concurrency: int | None = None, timeout: float = 300
     ) -> BatchRun:
         """Process every image under `prefix` with the batch (Map) workflow and wait."""
-        sfn = clients.client("stepfunctions")
         document: dict[str, Any] = {"prefix": prefix}
         if concurrency is not None:
             document["concurrency"] = concurrency
-        arn = sfn.start_execution(
-            stateMachineArn=self.batch_state_machine_arn, input=json.dumps(document)
-        )["executionArn"]
-        deadline = time.monotonic() + timeout
-        while (described := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
-            if time.monotonic() > deadline:
-                raise ImageAppError(
-                    f"The batch over {prefix} did not finish within {timeout:.0f} s.",
-                    hint="Look at its execution in the Step Functions console, or wait longer.",
-                )
-            time.sleep(_POLL_S)
+        described = self.run_execution(
+            document,
+            timeout=timeout,
+            state_machine_arn=self.batch_state_machine_arn,
+            what=f"The batch over {prefix}",
+            hint="Look at its execution in the Step Functions console, or wait longer.",
+        )
+        arn = described["executionArn"]
         output = json.loads(described["output"]) if described.get("output") else None
         started, stopped = described.get("startDate"), described.get("stopDate")
         ids = [item.get("imageId") for item in (output or {}).get("results") or []]
@@ -328,7 +268,6 @@ class ImageApp(Displayable):
         """Put `count` distinct generated photos (made once, then cached on disk, as the
         benchmark's) under `folder`, and the samples named in `bad` (for example
         "truncated.jpg"). Outside the upload prefix nothing starts by itself. Returns the keys."""
-        from ..bench._images import photo_cache
         from ..gallery import large_photos
 
         made = large_photos(photo_cache(), count, megapixels)
@@ -341,21 +280,15 @@ class ImageApp(Displayable):
     def run_distributed_batch(self, prefix: str, *, timeout: float = 1800) -> DistributedBatchRun:
         """Every photo under `prefix` through the Distributed Map batch; wait, then read its
         record (batch table) and every photo's result (the ResultWriter's files in S3)."""
-        sfn = clients.client("stepfunctions")
-        arn = sfn.start_execution(
-            stateMachineArn=self.distributed_batch_state_machine_arn,
-            input=json.dumps({"prefix": prefix}),
-        )["executionArn"]
-        deadline = time.monotonic() + timeout
-        while (described := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
-            if time.monotonic() > deadline:
-                raise ImageAppError(
-                    f"The Distributed Map batch over {prefix} did not finish within "
-                    f"{timeout:.0f} s.",
-                    hint="Look at its Map Run (ListMapRuns), or wait longer "
-                    "(run_distributed_batch(prefix, timeout=...)).",
-                )
-            time.sleep(_POLL_S * 5)
+        described = self.run_execution(
+            {"prefix": prefix},
+            timeout=timeout,
+            state_machine_arn=self.distributed_batch_state_machine_arn,
+            what=f"The Distributed Map batch over {prefix}",
+            hint="Look at its Map Run (ListMapRuns), or wait longer "
+            "(run_distributed_batch(prefix, timeout=...)).",
+        )
+        arn = described["executionArn"]
         output = json.loads(described["output"]) if described.get("output") else None
         started, stopped = described.get("startDate"), described.get("stopDate")
         item = (

@@ -1,16 +1,18 @@
 """The image processor's own Lambda code (infra/image_processor/src), loaded into this process.
 
 The notebooks run the very functions the Lambdas run, and find an upload's execution by the
-name the trigger gives it, so nothing here re-implements them.
+name the trigger gives it, so nothing here re-implements them. Loading goes through
+`apps.load_lambda_module`, the one way the workbook imports Lambda code.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import sys
+import tempfile
 from functools import cache
+from pathlib import Path
 from types import ModuleType, SimpleNamespace
 
+from ..apps import load_lambda_module
 from ..paths import IMAGES_SOURCE
 
 SOURCE_DIR = IMAGES_SOURCE
@@ -20,14 +22,9 @@ SOURCE_DIR = IMAGES_SOURCE
 @cache
 def upload_naming() -> ModuleType:
     """src/uploads.py (standard library only), under a private name."""
-    spec = importlib.util.spec_from_file_location(
-        "_image_processor_uploads", SOURCE_DIR / "uploads.py"
+    return load_lambda_module(
+        SOURCE_DIR, "uploads", name="_image_processor_uploads", workbook_clients=False
     )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while being built
-    spec.loader.exec_module(module)
-    return module
 
 
 def image_id(bucket: str, key: str, version_id: str | None = None) -> str:
@@ -40,12 +37,13 @@ def image_id(bucket: str, key: str, version_id: str | None = None) -> str:
 def lambda_code() -> SimpleNamespace:
     """`imaging` and `stages`: the picture work of the Lambdas, to call right in a notebook.
 
-    They import each other by their plain names, as in the Lambda package, so their folder is
-    put on `sys.path`.
+    They import each other by their plain names, as in the Lambda package.
     """
-    folder = str(SOURCE_DIR)
-    if folder not in sys.path:
-        sys.path.append(folder)
-    imaging = importlib.import_module("imaging")
-    stages = importlib.import_module("stages")
-    return SimpleNamespace(imaging=imaging, stages=stages)
+    stages = load_lambda_module(SOURCE_DIR, "stages", workbook_clients=False)
+    return SimpleNamespace(imaging=stages.imaging, stages=stages)
+
+
+def photo_cache() -> Path:
+    """Where generated big photos are kept between runs (they take a few seconds to make): the
+    Distributed Map section and the benchmarks share them."""
+    return Path(tempfile.gettempdir()) / "workshop-bench-photos"

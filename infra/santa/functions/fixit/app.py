@@ -31,14 +31,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import boto3
+import aws
 from botocore.exceptions import ClientError
 
 logger = logging.getLogger()
 logger.setLevel(logging.INFO)
 
-# Created once per execution environment; warm invokes reuse it (and its connections).
-s3 = boto3.client("s3")
 
 DEFAULT_QUARANTINE_PREFIX = "quarantine/"
 DEFAULT_UPLOAD_PREFIX = "uploads/"
@@ -163,13 +161,15 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         source: dict[str, str] = {"Bucket": bucket, "Key": key}
         if version_id:
             source["VersionId"] = version_id
-        s3.copy_object(Bucket=bucket, Key=target, CopySource=source, MetadataDirective="COPY")
+        aws.client("s3").copy_object(
+            Bucket=bucket, Key=target, CopySource=source, MetadataDirective="COPY"
+        )
         _put_reason(bucket, reason_target, document)
         # Deleting the exact version removes what was rejected, never a newer upload.
         delete: dict[str, str] = {"Bucket": bucket, "Key": key}
         if version_id:
             delete["VersionId"] = version_id
-        s3.delete_object(**delete)
+        aws.client("s3").delete_object(**delete)
         already = False
         logger.info("fixit: moved to s3://%s/%s", bucket, target)
     elif _exists(bucket, target):
@@ -198,7 +198,7 @@ def _exists(bucket: str, key: str, version_id: str | None = None) -> bool:
     if version_id:
         request["VersionId"] = version_id
     try:
-        s3.head_object(**request)
+        aws.client("s3").head_object(**request)
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") in _MISSING_CODES:
             return False
@@ -208,4 +208,6 @@ def _exists(bucket: str, key: str, version_id: str | None = None) -> bool:
 
 def _put_reason(bucket: str, key: str, document: dict[str, Any]) -> None:
     body = json.dumps(document, ensure_ascii=False, indent=2).encode() + b"\n"
-    s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json; charset=utf-8")
+    aws.client("s3").put_object(
+        Bucket=bucket, Key=key, Body=body, ContentType="application/json; charset=utf-8"
+    )

@@ -21,13 +21,11 @@ import os
 import unicodedata
 from typing import Any
 
-import boto3
+import aws
 
 logger = logging.getLogger()
 logger.setLevel(logging.INFO)
 
-# Created once per execution environment; warm invokes reuse it (and its connections).
-sns = boto3.client("sns")
 
 SUCCEEDED = "SUCCEEDED"
 FAILED = "FAILED"
@@ -133,7 +131,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         )
     status, subject, message = compose(event)
     logger.info("notify: publishing %s: %s", status, subject)
-    response = sns.publish(
+    response = aws.client("sns").publish(
         TopicArn=topic_arn,
         Subject=subject,
         Message=message,

@@ -29,14 +29,12 @@ import os
 from typing import Any
 from urllib.parse import quote
 
-import boto3
+import aws
 from botocore.exceptions import ClientError
 
 logger = logging.getLogger()
 logger.setLevel(logging.INFO)
 
-# Created once per execution environment; warm invokes reuse it (and its connections).
-s3 = boto3.client("s3")
 
 STAMP = "Ho Ho Ho"
 STAMP_FIELD = "stamp"
@@ -124,7 +122,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         request["VersionId"] = version_id
     elif etag:
         request["IfMatch"] = etag  # fails if the object changed since validate read it
-    response = s3.get_object(**request)
+    response = aws.client("s3").get_object(**request)
     kids = json.loads(response["Body"].read().decode("utf-8-sig"))
     if not isinstance(kids, list) or not all(isinstance(kid, dict) for kid in kids):
         raise ValueError("transform expects a list that the validate step accepted.")
@@ -150,7 +148,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             "is; delete it first if it should be replaced."
         )
     else:
-        s3.put_object(
+        aws.client("s3").put_object(
             Bucket=output_bucket,
             Key=out_key,
             Body=body,
@@ -179,7 +177,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 def _existing_digest(bucket: str, key: str) -> str | None:
     """The SHA-256 of the object at `key`, or None when there is none."""
     try:
-        head = s3.head_object(Bucket=bucket, Key=key)
+        head = aws.client("s3").head_object(Bucket=bucket, Key=key)
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") in _MISSING_CODES:
             return None
@@ -188,7 +186,7 @@ def _existing_digest(bucket: str, key: str) -> str | None:
     if recorded:
         return recorded
     # Written by something else: compare the bytes themselves.
-    return digest(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+    return digest(aws.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read())
 
 
 def _required_env(name: str) -> str:

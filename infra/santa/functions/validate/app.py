@@ -30,13 +30,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
+import aws
 
 logger = logging.getLogger()
 logger.setLevel(logging.INFO)
 
-# Created once per execution environment; warm invokes reuse it (and its connections).
-s3 = boto3.client("s3")
 
 FIELDS = ("id", "name", "city", "country", "age", "gifts")
 OPTIONAL_FIELDS = ("stamp",)
@@ -350,7 +348,7 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
     request = {"Bucket": reference.bucket, "Key": reference.key}
     if reference.version_id:
         request["VersionId"] = reference.version_id
-    response = s3.get_object(**request)
+    response = aws.client("s3").get_object(**request)
     size = int(response.get("ContentLength", 0))
     if size > MAX_LIST_BYTES:
         raise _too_big(size)  # before reading it all into memory
