@@ -18,7 +18,7 @@ import pytest
 from _browser import close_browser, jupyter_lab, launch_browser
 
 from workshop_lib import constants as C
-from workshop_lib.notebooks._runner import NOTEBOOKS
+from workshop_lib.paths import NOTEBOOKS
 
 pytestmark = pytest.mark.notebook
 

@@ -12,7 +12,7 @@ import nbformat
 from workshop_lib import clients
 from workshop_lib.course._editions import LEARNER_DIR
 from workshop_lib.exercises import ____, nb11
-from workshop_lib.notebooks._runner import NOTEBOOKS
+from workshop_lib.paths import NOTEBOOKS
 
 NOTEBOOK = f"{nb11.NOTEBOOK}.ipynb"
 

@@ -40,7 +40,7 @@ def test_learner_notebooks_keep_everything_but_solutions():
 
 def test_learner_links_to_the_docs_still_resolve_one_folder_deeper():
     from workshop_lib.course._editions import LEARNER_DIR
-    from workshop_lib.notebooks._runner import NOTEBOOKS
+    from workshop_lib.paths import NOTEBOOKS
 
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [nbformat.v4.new_markdown_cell("An [ARN](../docs/glossary.md#arn).")]

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 
 from workshop_lib.deploy import resolve_app
-from workshop_lib.deploy._apps import INFRA
 from workshop_lib.deploy._validation import (
     check_transitions,
     least_privilege,
     lint_definition,
     validate,
 )
+from workshop_lib.paths import INFRA
 
 APPS = sorted(p.parent.name for p in INFRA.glob("*/template.yaml"))
 
