@@ -11,7 +11,6 @@ import json
 import os
 import shutil
 import uuid
-from pathlib import Path
 
 import pytest
 from test_clients import _LoopbackGuard
@@ -20,11 +19,11 @@ from test_real_account_gate import aws_environment
 
 from workshop_lib import clients
 from workshop_lib.cleanup import cleanup, find_all
+from workshop_lib.costs import estimate_usd
 from workshop_lib.deploy import deploy, destroy
 from workshop_lib.errors import DeployError
-from workshop_lib.guard import ConfirmationRequired, confirm_real_account, estimate_usd
-
-REPO = Path(__file__).resolve().parents[1]
+from workshop_lib.guard import ConfirmationRequired, confirm_real_account
+from workshop_lib.paths import REPO
 
 
 @pytest.fixture

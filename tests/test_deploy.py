@@ -11,10 +11,9 @@ import pytest
 
 from workshop_lib import clients
 from workshop_lib.deploy import build_template, deploy, destroy, resolve_app
-from workshop_lib.deploy._template import load_template, package, read_definition, translate
 from workshop_lib.errors import DeployError
-
-REPO = Path(__file__).resolve().parents[1]
+from workshop_lib.paths import REPO
+from workshop_lib.templates import load_template, package, read_definition, translate
 
 TINY_TEMPLATE = """
 AWSTemplateFormatVersion: "2010-09-09"

@@ -15,8 +15,9 @@ import pytest
 
 from workshop_lib import clients
 from workshop_lib import constants as C
+from workshop_lib.costs import estimate_usd
 from workshop_lib.course._editions import LEARNER_DIR
-from workshop_lib.guard import ConfirmationRequired, confirm_real_account, estimate_usd
+from workshop_lib.guard import ConfirmationRequired, confirm_real_account
 from workshop_lib.notebooks import discover, run_notebook
 from workshop_lib.pricing import load_prices
 

@@ -18,7 +18,7 @@ import pytest
 
 from workshop_lib import constants as C
 from workshop_lib import room
-from workshop_lib.exercises import all_exercises
+from workshop_lib.exercises import all_exercises, catalog
 from workshop_lib.room._events import check_event
 
 NOTEBOOK = "02_santas_workflow"
@@ -43,7 +43,7 @@ def _become(directory: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture()
 def open_room() -> Iterator[room.RoomServer]:
-    server = room.RoomServer(port=0).start()
+    server = room.RoomServer(port=0, exercises=catalog()).start()
     try:
         yield server
     finally:
@@ -190,7 +190,7 @@ def test_every_catalogued_slip_has_its_own_name() -> None:
 
 
 def test_an_offline_learner_keeps_events_and_sends_them_later(learner_dir: Path) -> None:
-    server = room.RoomServer(port=0).start()
+    server = room.RoomServer(port=0, exercises=catalog()).start()
     port, token = server.port, server.token
     exercise = _exercise()
     try:
@@ -208,7 +208,7 @@ def test_an_offline_learner_keeps_events_and_sends_them_later(learner_dir: Path)
         room.flush()
     assert room.pending() == 2
 
-    again = room.RoomServer(port=port, token=token).start()
+    again = room.RoomServer(port=port, token=token, exercises=catalog()).start()
     try:
         assert room.flush() == 2
         assert room.pending() == 0
@@ -221,7 +221,7 @@ def test_an_offline_learner_keeps_events_and_sends_them_later(learner_dir: Path)
 
 
 def test_check_never_waits_for_a_room_that_does_not_answer(learner_dir: Path) -> None:
-    server = room.RoomServer(port=0).start()
+    server = room.RoomServer(port=0, exercises=catalog()).start()
     port = server.port
     room.join(server.url, server.token, "Patient Pat")
     server.stop()
@@ -403,7 +403,7 @@ def test_catch_up_calls_reach_the_room(
 
 
 def test_joining_another_room_drops_what_waited_for_the_first(learner_dir: Path) -> None:
-    first = room.RoomServer(port=0).start()
+    first = room.RoomServer(port=0, exercises=catalog()).start()
     try:
         room.join(first.url, first.token, "Ada")
     finally:
@@ -412,7 +412,7 @@ def test_joining_another_room_drops_what_waited_for_the_first(learner_dir: Path)
     exercise.check(exercise.solution_value())
     assert room.wait_until_sent(10)
     assert room.pending() == 1
-    second = room.RoomServer(port=0).start()
+    second = room.RoomServer(port=0, exercises=catalog()).start()
     try:
         room.join(second.url, second.token, "Ada")
         assert room.wait_until_sent(10)

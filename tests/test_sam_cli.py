@@ -22,9 +22,8 @@ from conftest import zip_source
 
 from workshop_lib import clients
 from workshop_lib.deploy import empty_bucket
-from workshop_lib.deploy._template import load_template
-
-REPO = Path(__file__).resolve().parents[1]
+from workshop_lib.paths import REPO
+from workshop_lib.templates import load_template
 
 HELLO_TEMPLATE = """
 AWSTemplateFormatVersion: "2010-09-09"

@@ -12,7 +12,7 @@ import pytest
 
 from workshop_lib import approvals, clients, cloud, santa
 from workshop_lib.deploy import Stack, deploy, destroy
-from workshop_lib.deploy._template import load_template
+from workshop_lib.templates import load_template
 
 pytestmark = pytest.mark.cloud
 

@@ -22,7 +22,7 @@ import pytest
 import workshop_lib as wl
 from workshop_lib import clients, santa
 from workshop_lib.deploy import resolve_app
-from workshop_lib.deploy._template import load_template
+from workshop_lib.templates import load_template
 
 pytestmark = pytest.mark.cloud
 

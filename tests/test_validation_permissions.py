@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from workshop_lib.deploy._permissions import missing_permissions, required_actions
-from workshop_lib.deploy._template import translate
+from workshop_lib.templates import translate
 
 DEFINITION = {
     "StartAt": "Announce",

@@ -20,14 +20,13 @@ from .errors import WorkshopError
 _COMMAND_MODULES = (
     "workshop_lib.cloud._cli",
     "workshop_lib.deploy._cli",
-    "workshop_lib.packaging._cli",
     "workshop_lib.cleanup._cli",
     "workshop_lib.graph._cli",
     "workshop_lib.executions._cli",
     "workshop_lib.costs._cli",
     "workshop_lib.notebooks._cli",
     "workshop_lib.course._cli",
-    "workshop_lib.room._cli",
+    "workshop_lib.course._room_cli",
     "workshop_lib.diagram._cli",
     "workshop_lib.bench._cli",
 )

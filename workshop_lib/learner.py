@@ -22,6 +22,7 @@ from . import clients
 from . import constants as C
 from .display import Displayable
 from .errors import WorkshopError
+from .owner import state_dir
 
 _BASE = "workshop-"
 _FILE = "learner-prefix"
@@ -145,8 +146,6 @@ def _tag_value(tags: Any, key: str) -> str | None:
 
 
 def _file() -> Path:
-    from .cloud import state_dir
-
     return state_dir() / _FILE
 
 

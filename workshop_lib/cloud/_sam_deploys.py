@@ -57,7 +57,7 @@ def processed_template(
     """The template after CloudFormation's own processing: the SAM transform, S3 definitions."""
     from moto.cloudformation.exceptions import ValidationError
 
-    from ..deploy._template import translate
+    from ..templates import translate
     from ..errors import DeployError
 
     transforms = template.get("Transform") if isinstance(template, dict) else None

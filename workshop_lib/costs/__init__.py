@@ -20,6 +20,7 @@ from ._break_even import BreakEven, Crossing, standard_vs_express
 from ._controls import cost_controls, workflow_at_memory
 from ._cpu_model import model_duration_ms, vcpu_share
 from ._errors import CostInputError
+from ._estimate import estimate_usd
 from ._express import ExpressCopy, express_copy
 from ._express_logs import ExpressLogging, express_logging
 from ._history import ExecutionEvent, ExecutionRecord, read_execution
@@ -77,6 +78,7 @@ __all__ = [
     "WorkflowCost",
     "cost_controls",
     "count_transitions",
+    "estimate_usd",
     "express_copy",
     "express_logging",
     "invoke_cost",

@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 
 from ..notebooks import discover
-from ..notebooks._runner import NOTEBOOKS
+from ..paths import NOTEBOOKS
 
 LEARNER_DIR = NOTEBOOKS / "learner"
 _BEGIN = re.compile(r"^(\s*)# BEGIN SOLUTION\s*$")

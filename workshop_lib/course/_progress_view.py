@@ -6,8 +6,7 @@ import html
 from dataclasses import dataclass
 
 from ..display import Displayable
-from ..exercises import all_exercises
-from ..exercises._progress import load, progress_file
+from ..exercises import all_exercises, load_progress, progress_file
 
 _MARKS = {"correct": "✔", "incorrect": "✘", "not attempted": "…", None: "·"}
 
@@ -45,7 +44,7 @@ class Progress(Displayable):
 
 
 def progress() -> Progress:
-    recorded = load()
+    recorded = load_progress()
     rows = []
     for notebook, exercises in all_exercises().items():
         for exercise in exercises:

@@ -1,10 +1,11 @@
-"""`workshop deploy APP` and `workshop destroy APP`."""
+"""`workshop deploy | validate | destroy | package APP`."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import os
+from pathlib import Path
 
 from .. import arguments
 from .. import constants as C
@@ -46,6 +47,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     destroy.add_argument("app")
     _mode_option(destroy)
     destroy.set_defaults(func=_destroy)
+
+    package = subparsers.add_parser(
+        "package",
+        help="build each function's Lambda zip with its dependencies (no Docker)",
+        description="Build every function of an app for the Lambda platform: its code plus the "
+        "wheels of its requirements.txt for the template's runtime and architecture.",
+    )
+    package.add_argument("app", help="santa, images, or a folder with a template.yaml")
+    package.add_argument("--out", type=Path, required=True, help="where to write the zips")
+    package.set_defaults(func=_package)
 
 
 def _mode_option(parser: argparse.ArgumentParser) -> None:
@@ -105,3 +116,33 @@ def _validate(args: argparse.Namespace) -> int:
     report = validate(resolve_app(args.app))
     print(report)
     return 0 if report.ok else 1
+
+
+def _package(args: argparse.Namespace) -> int:
+    """Each function's Lambda zip, dependencies included (here, not in packaging: finding the
+    app is deploy's job, and packaging sits below it)."""
+    from ..owner import state_dir
+    from ..packaging import Target, build_package
+    from ..templates import functions, load_template
+    from ._apps import resolve_app
+
+    app = resolve_app(args.app)
+    args.out.mkdir(parents=True, exist_ok=True)
+    print(f"{'Function':<28} {'Runtime':<11} {'Arch':<7} {'Zipped':>9} {'Unzipped':>9}  Deps")
+    for logical_id, (folder, settings) in functions(
+        load_template(app.template), app.directory
+    ).items():
+        package = build_package(
+            folder,
+            name=logical_id,
+            target=Target(settings.runtime, settings.architecture),
+            cache_dir=state_dir() / "packages",
+        )
+        (args.out / f"{logical_id}.zip").write_bytes(package.data)
+        print(
+            f"{logical_id:<28} {settings.runtime:<11} {settings.architecture:<7} "
+            f"{package.zipped_bytes / 2**20:8.2f}M {package.unzipped_bytes / 2**20:8.2f}M  "
+            f"{', '.join(package.dependencies) or '-'}"
+        )
+    print(f"\nZips written to {args.out}/ (boto3 is not bundled: the Lambda runtime has it).")
+    return 0

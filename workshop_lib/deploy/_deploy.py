@@ -15,7 +15,7 @@ from ..packaging import Target, build_package
 from ._apps import App, resolve_app
 from ._artifacts import upload_artifact
 from ._stack import Stack, create_or_update, delete, describe
-from ._template import FunctionSettings, code_only, load_template, package, translate
+from ..templates import FunctionSettings, code_only, load_template, package, translate
 from ._validation import validate
 
 

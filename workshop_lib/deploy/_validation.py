@@ -12,7 +12,7 @@ from .. import constants as C
 from ..display import Displayable
 from ._apps import App
 from ._permissions import missing_permissions
-from ._template import load_template, package, translate
+from ..templates import load_template, package, translate
 
 # AWS managed policies the apps may attach: CloudWatch Logs for the functions' own logs only.
 ALLOWED_MANAGED_POLICIES = frozenset(

@@ -250,6 +250,6 @@ def _note(body: dict[str, Any], template: dict[str, Any]) -> str:
 
 
 def load(path: Path) -> dict[str, Any]:
-    from ..deploy._template import load_template
+    from ..templates import load_template
 
     return load_template(path)

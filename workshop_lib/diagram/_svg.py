@@ -15,8 +15,7 @@ from html import escape
 
 from ..display import theme
 from ..graph import _theme as T
-from ..graph._metrics import fit_text, text_width
-from ..graph._svg import arrow_polygon
+from ..graph import arrow_polygon, fit_text, text_width
 from ._model import Architecture, Arrow
 
 BOX_W = 210.0

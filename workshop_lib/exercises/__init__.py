@@ -2,7 +2,9 @@
 
 from ._exercise import Exercise, Mistake, Outcome, ____
 from ._files import handler_file, handlers_folder
-from ._registry import all_exercises
+from ._progress import load as load_progress
+from ._progress import progress_file
+from ._registry import all_exercises, catalog
 
 __all__ = [
     "Exercise",
@@ -10,6 +12,9 @@ __all__ = [
     "Outcome",
     "____",
     "all_exercises",
+    "catalog",
     "handler_file",
     "handlers_folder",
+    "load_progress",
+    "progress_file",
 ]

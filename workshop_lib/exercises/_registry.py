@@ -21,3 +21,9 @@ def all_exercises() -> dict[str, list[Exercise]]:
         if items:
             found[items[0].notebook] = items
     return found
+
+
+def catalog() -> dict[str, dict[str, str]]:
+    """notebook -> exercise key -> title: what the instructor's room shows (the room sits below
+    the exercises, so it is handed this rather than importing them)."""
+    return {nb: {e.key: e.title for e in items} for nb, items in all_exercises().items()}

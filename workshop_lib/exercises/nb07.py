@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any
 
 from .. import constants as C
-from ..deploy._validation import ALLOWED_MANAGED_POLICIES, least_privilege
+from ..deploy import ALLOWED_MANAGED_POLICIES, least_privilege
 from ..errors import DeployError
 from ._checks import check_fields, closest, python_value
 from ._exercise import Exercise, Mistake
@@ -365,7 +365,7 @@ def _sam_template(policies: list[Any]) -> dict[str, Any]:
 
 
 def _check_policies(answer: Any) -> str:
-    from ..deploy._template import translate
+    from ..templates import translate
 
     policies = _parse_policies(answer)
     try:

@@ -14,7 +14,9 @@ from __future__ import annotations
 from ._definition import DefinitionError, GraphError
 from ._graph import StateMachineGraph, render_svg
 from ._layout import EDGE_KINDS, EdgePath, Layout, NodeBox
+from ._metrics import fit_text, text_width
 from ._overlay import OverlayError, StateOverlay, StateStatus
+from ._svg import arrow_polygon
 
 __all__ = [
     "EDGE_KINDS",
@@ -27,5 +29,8 @@ __all__ = [
     "StateMachineGraph",
     "StateOverlay",
     "StateStatus",
+    "arrow_polygon",
+    "fit_text",
     "render_svg",
+    "text_width",
 ]

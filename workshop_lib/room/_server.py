@@ -33,16 +33,12 @@ _POLICY = "default-src 'none'; style-src 'unsafe-inline'"  # the page loads noth
 _LEARNER_KEY_LENGTH = (16, 64)
 
 
-def course_exercises() -> dict[str, dict[str, str]]:
-    """notebook -> exercise key -> title, from the workbook's own exercises."""
-    from ..exercises import all_exercises
-
-    return {nb: {e.key: e.title for e in items} for nb, items in all_exercises().items()}
-
-
 class RoomServer(Displayable):
     """A room on `bind`:`port` (port 0 picks a free one). `start()` runs it in a thread,
-    `stop()` ends it; also a context manager."""
+    `stop()` ends it; also a context manager.
+
+    It shows `exercises` (notebook -> key -> title, `workshop_lib.exercises.catalog()`), or the
+    ones of `board`: the room sits below the exercises, so they are handed in."""
 
     def __init__(
         self,
@@ -52,11 +48,17 @@ class RoomServer(Displayable):
         token: str | None = None,
         instructor_token: str | None = None,
         board: Board | None = None,
+        exercises: Mapping[str, Mapping[str, str]] | None = None,
         refresh: int = C.ROOM_REFRESH_SECONDS,
     ) -> None:
+        if board is None and exercises is None:
+            raise TypeError(
+                "RoomServer needs the course's exercises: pass "
+                "exercises=workshop_lib.exercises.catalog() (or a Board)."
+            )
         self.token = token or new_token(12)
         self.instructor_token = instructor_token or new_token(24)
-        self.board = board or Board(course_exercises())
+        self.board = board or Board(exercises or {})
         self.refresh = refresh
         self._httpd = ThreadingHTTPServer((bind, port), _handler(self))
         self._httpd.daemon_threads = True

@@ -1,4 +1,7 @@
-"""`workshop room serve | join | leave | status`."""
+"""`workshop room serve | join | leave | status`.
+
+Here in `course`, not in `room`: serving a room needs the course's exercises, and the room
+package sits below the exercises (every `check()` reports to it)."""
 
 from __future__ import annotations
 
@@ -74,13 +77,10 @@ def _minutes(text: str) -> float:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from ._board import Board
-    from ._errors import RoomError
-    from ._server import RoomServer, course_exercises
+    from ..exercises import catalog
+    from ..room import Board, RoomError, RoomServer
 
-    board = Board(
-        course_exercises(), stuck_minutes=args.stuck_minutes, stuck_repeats=args.stuck_repeats
-    )
+    board = Board(catalog(), stuck_minutes=args.stuck_minutes, stuck_repeats=args.stuck_repeats)
     try:
         room = RoomServer(bind=args.bind, port=args.port, token=args.token, board=board)
     except OSError as error:
@@ -121,22 +121,21 @@ def _interrupt(number: int, frame: Any) -> None:
 
 
 def _join(args: argparse.Namespace) -> int:
-    from ._learner import join
+    from ..room import join
 
     print(join(args.url, args.token, args.name))
     return 0
 
 
 def _leave(args: argparse.Namespace) -> int:
-    from ._learner import leave
+    from ..room import leave
 
     print("You left the room." if leave() else "You were not in a room.")
     return 0
 
 
 def _status(args: argparse.Namespace) -> int:
-    from ._errors import RoomError
-    from ._learner import flush, membership, pending
+    from ..room import RoomError, flush, membership, pending
 
     member = membership()
     if member is None:
