@@ -18,11 +18,11 @@ import pytest
 from _browser import close_browser, jupyter_lab, launch_browser
 
 from workshop_lib import constants as C
-from workshop_lib.paths import NOTEBOOKS
+from workshop_lib.paths import BUILD, NOTEBOOKS
 
 pytestmark = pytest.mark.notebook
 
-SHOTS = Path(__file__).resolve().parents[1] / "build" / "browser"
+SHOTS = BUILD / "browser"
 RUN_TIMEOUT_S = 900
 # Two cells appended to each copy: one bare (proves the maths renderer is on in this browser,
 # so its absence elsewhere means something) and one through the library's protection.

@@ -23,10 +23,10 @@ from pathlib import Path
 import pytest
 
 from workshop_lib import clients, cloud, owner
+from workshop_lib.paths import REPO
 
 pytestmark = pytest.mark.cloud
 
-REPO = Path(__file__).resolve().parents[1]
 SYSTEM_PYTHON = Path(f"/usr/bin/python{sys.version_info.major}.{sys.version_info.minor}")
 
 

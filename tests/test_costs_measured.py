@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 from conftest import zip_source
+from workshop_lib.costs._reports import function_name
 
 from workshop_lib import clients
 from workshop_lib.costs import (
@@ -22,11 +22,9 @@ from workshop_lib.costs import (
     measured_break_even,
     requests_from_counter,
 )
-from workshop_lib.costs._reports import function_name
 from workshop_lib.lambda_report import LambdaReport
+from workshop_lib.paths import REPO
 from workshop_lib.pricing import load_prices
-
-REPO = Path(__file__).resolve().parents[1]
 
 # One S3 PUT, one S3 GET, one DynamoDB PutItem and one SNS Publish per successful run; the first
 # attempt of a run with "fail_first" raises Flaky before touching anything.

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from workshop_lib import constants as C
+from workshop_lib.paths import REPO
 
-DEVCONTAINER = Path(__file__).resolve().parents[1] / ".devcontainer" / "devcontainer.json"
+DEVCONTAINER = REPO / ".devcontainer" / "devcontainer.json"
 
 
 def test_devcontainer_sets_up_and_forwards_only_jupyterlab():

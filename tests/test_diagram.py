@@ -12,6 +12,7 @@ import pytest
 from workshop_lib.cli import main
 from workshop_lib.diagram import ArchitectureDiagram
 from workshop_lib.errors import WorkshopError
+from workshop_lib.paths import DOCS
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -164,7 +165,7 @@ def test_workshop_diagram_writes_the_file(
 
 @pytest.mark.parametrize("app", ["santa", "images"])
 def test_the_instructor_guide_shows_the_current_diagrams(app: str) -> None:
-    shown = Path(__file__).resolve().parents[1] / "docs" / "architecture" / f"{app}.svg"
+    shown = DOCS / "architecture" / f"{app}.svg"
     assert shown.read_text(encoding="utf-8") == ArchitectureDiagram.for_app(app).to_svg(), (
         f"Run `workshop diagram {app} -o docs/architecture/{app}.svg` and commit it."
     )

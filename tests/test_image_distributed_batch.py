@@ -12,7 +12,6 @@ import copy
 import json
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,12 +19,13 @@ import pytest
 from workshop_lib import clients
 from workshop_lib.gallery import sample_manifest
 from workshop_lib.images_app import BatchResults, DistributedBatchRun, ImageApp
+from workshop_lib.paths import IMAGES_STATEMACHINES
 
 FILES = sample_manifest()["files"]
 BAD = ["truncated.jpg", "not_an_image.jpg"]
 GOOD_COUNT = 6
 PREFIX = "dmap-test/"
-MACHINES = Path(__file__).resolve().parents[1] / "infra" / "image_processor" / "statemachine"
+MACHINES = IMAGES_STATEMACHINES
 
 
 def per_photo_states(definition: dict[str, Any]) -> dict[str, Any]:

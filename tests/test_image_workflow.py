@@ -13,15 +13,15 @@ import time
 import uuid
 import zipfile
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from workshop_lib import clients, cloud
 from workshop_lib.graph import StateMachineGraph
+from workshop_lib.paths import IMAGES_STATEMACHINES
 
-STATEMACHINE = Path(__file__).resolve().parents[1] / "infra" / "image_processor" / "statemachine"
+STATEMACHINE = IMAGES_STATEMACHINES
 SINGLE = json.loads((STATEMACHINE / "image_processor.asl.json").read_text(encoding="utf-8"))
 BATCH = json.loads((STATEMACHINE / "image_batch.asl.json").read_text(encoding="utf-8"))
 IMAGE_TASKS = ("ValidateImage", "ResizeImage", "ApplyFilters", "OptimizeImage")

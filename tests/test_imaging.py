@@ -21,7 +21,8 @@ from types import ModuleType
 import pytest
 from PIL import Image, ImageChops, ImageFilter, ImageStat
 
-REPO = Path(__file__).resolve().parents[1]
+from workshop_lib.paths import REPO
+
 IMAGING_PATH = REPO / "infra" / "image_processor" / "src" / "imaging.py"
 IMAGES = REPO / "data" / "images"
 MANIFEST = json.loads((IMAGES / "MANIFEST.json").read_text(encoding="utf-8"))

@@ -21,8 +21,7 @@ from test_lambda_runtime import HANDLER, HELPERS, ListSink, make_spec
 from workshop_lib import constants
 from workshop_lib.lambda_report import LambdaReport
 from workshop_lib.lambda_runtime import LambdaRuntime, ThrottledError, reap_orphans
-
-REPO = Path(__file__).resolve().parents[1]
+from workshop_lib.paths import REPO
 
 SLOW_INIT = """
 import time

@@ -15,7 +15,6 @@ import os
 import re
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 from types import ModuleType, SimpleNamespace
 from typing import Any
 
@@ -24,9 +23,9 @@ from botocore.exceptions import ClientError
 
 from workshop_lib.apps import load_lambda_module
 from workshop_lib.constants import STEP_FUNCTIONS_PAYLOAD_LIMIT
+from workshop_lib.paths import REPO
 from workshop_lib.santa import SantaApp
 
-REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "data" / "santa"
 HANDLERS = ("validate", "transform", "notify", "fixit", "trigger")
 EXECUTION_NAME = re.compile(r"[A-Za-z0-9_-]{1,80}")

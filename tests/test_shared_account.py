@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import nbformat
 import pytest
@@ -21,8 +20,7 @@ from workshop_lib.cleanup import cleanup, find_all
 from workshop_lib.deploy import deploy, destroy
 from workshop_lib.inbox import Inbox
 from workshop_lib.notebooks import run_notebook
-
-REPO = Path(__file__).resolve().parents[1]
+from workshop_lib.paths import REPO
 
 
 @pytest.fixture

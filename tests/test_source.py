@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
+from workshop_lib.paths import REPO
 from workshop_lib.source import SourceError, show_source
 
-REPO = Path(__file__).resolve().parents[1]
 VALIDATE = "infra/santa/functions/validate/app.py"
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import nbformat
 
 from workshop_lib.notebooks import discover
+from workshop_lib.paths import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 _README_ROW = re.compile(
     r"^\| (\d\d) \| `\d\d_[^\n]*\((\d+) min(?: \+ (\d+) optional)?\) \|$", re.M
 )
