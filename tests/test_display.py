@@ -206,3 +206,21 @@ def test_slider_labels_too_long_for_their_track_are_refused(label):
     other = selection_slider("executions a month", [("1", 1)], 1)
     assert slider.style.description_width == other.style.description_width
     assert slider.layout.width == other.layout.width
+
+
+def test_one_table_serves_text_cells_html_cells_and_inline_styles():
+    from workshop_lib.display import html_table
+
+    text = html_table(("name", "cost"), [("<b>", "$1.00")], caption="c", footer=("total", "$1"))
+    assert "<td>&lt;b&gt;</td><td class=num>$1.00</td>" in text
+    assert "<caption>c</caption>" in text and "<tfoot><tr><th>total</th>" in text
+    shown = html_table(
+        ("state", "took"),
+        [("<code>A</code>", "12 ms")],
+        escape=False,
+        align_amounts=False,
+        style="margin:0",
+        cell_style="padding:1px",
+    )
+    assert shown.startswith("<table style='margin:0'><thead><tr><th style='padding:1px'>state")
+    assert "<td style='padding:1px'><code>A</code></td><td style='padding:1px'>12 ms</td>" in shown

@@ -1,5 +1,6 @@
-"""Everything the library draws with: one HTML table, the colour palette, figures, widgets and
-the `Displayable` mixin, whose HTML is protected from JupyterLab's maths renderer.
+"""Everything the library draws with: one HTML table (`html_table`), the colour palette
+(`theme`), figures (`new_figure`, `dollar_ticks`), widgets (`SliderPanel`) and the `Displayable`
+mixin, whose HTML is protected from JupyterLab's maths renderer.
 
 Layer 2: this package imports nothing from the rest of the library except constants and errors,
 so every other package can draw with it. matplotlib and ipywidgets are imported inside the
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from . import _theme as theme
 from ._figures import count_ticks, dollar_ticks, new_figure
-from ._html import html_block, html_table, number, text_table, usd
+from ._html import escape, html_block, html_table, number, text_table, usd
 from ._mixin import Displayable
 from ._protect import IGNORE_CLASS, is_protected, protect, protected, unprotected_dollars
 from ._widgets import SliderPanel, checkbox, float_slider, selection_slider
@@ -22,6 +23,7 @@ __all__ = [
     "checkbox",
     "count_ticks",
     "dollar_ticks",
+    "escape",
     "float_slider",
     "html_block",
     "html_table",

@@ -1,4 +1,4 @@
-"""Money formatting and small static HTML/text tables shared by the result objects.
+"""The one HTML table, a titled block, a text table and number/money formatting.
 
 Everything here renders to plain HTML (no JavaScript, nothing fetched), so it survives an HTML
 export of a notebook.
@@ -10,6 +10,11 @@ import html
 import math
 import re
 from collections.abc import Iterable, Sequence
+
+
+def escape(value: object) -> str:
+    """`value` as text safe inside HTML, quotes included (for attributes too)."""
+    return html.escape(str(value), quote=True)
 
 
 def usd(amount: float) -> str:
@@ -41,27 +46,42 @@ def html_table(
     *,
     caption: str = "",
     footer: Sequence[object] | None = None,
+    escape: bool = True,
+    align_amounts: bool = True,
+    style: str = "",
+    cell_style: str = "",
 ) -> str:
-    """A plain HTML table; cells are escaped text. Columns of amounts ($0.17, 1,084 ms, 37%)
-    line up on the right, headers included; columns of words read from the left."""
-    rows = [list(row) for row in rows]
-    numeric = [_amounts([row[i] for row in rows if i < len(row)]) for i in range(len(headers))]
+    """The library's one HTML table: headers, rows, an optional caption and footer row.
 
-    def cells(tag: str, values: Sequence[object]) -> str:
+    Cells are text, escaped, unless `escape=False` says they are HTML already (escape what goes
+    into them). Columns of amounts ($0.17, 1,084 ms, 37%) line up on the right, headers
+    included, and columns of words read from the left; `align_amounts=False` leaves every
+    column to the page. `style` and `cell_style` are inline CSS for the table and its cells,
+    for views that must look the same outside a notebook (an exported page, a saved report).
+    """
+    rows = [list(row) for row in rows]
+    numeric = (
+        [_amounts([row[i] for row in rows if i < len(row)]) for i in range(len(headers))]
+        if align_amounts
+        else []
+    )
+    css = f" style='{cell_style}'" if cell_style else ""
+
+    def cells(tag: str, values: Sequence[object], *, text: bool) -> str:
         return "".join(
-            f"<{tag}{' class=num' if i < len(numeric) and numeric[i] else ''}>"
-            f"{html.escape(str(v))}</{tag}>"
+            f"<{tag}{' class=num' if i < len(numeric) and numeric[i] else ''}{css}>"
+            f"{html.escape(str(v)) if text else v}</{tag}>"
             for i, v in enumerate(values)
         )
 
-    head = cells("th", headers)
-    body = "".join(f"<tr>{cells('td', row)}</tr>" for row in rows)
+    head = cells("th", headers, text=True)
+    body = "".join(f"<tr>{cells('td', row, text=escape)}</tr>" for row in rows)
     foot = ""
     if footer is not None:
-        cells_html = cells("th", footer)
-        foot = f"<tfoot><tr>{cells_html}</tr></tfoot>"
+        foot = f"<tfoot><tr>{cells('th', footer, text=escape)}</tr></tfoot>"
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
-    return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody>{foot}</table>"
+    table = f"<table style='{style}'>" if style else "<table>"
+    return f"{table}{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody>{foot}</table>"
 
 
 def _amounts(column: Sequence[object]) -> bool:

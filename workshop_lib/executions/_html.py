@@ -6,12 +6,12 @@ the views work in JupyterLab, VS Code, GitHub and an nbconvert HTML export alike
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from ..display import theme
+from ..display import escape as esc
+from ..display import html_table, theme
 from ._format import (
     INIT_COLOUR,
     STATUS_COLOURS,
@@ -39,10 +39,6 @@ _TABLE = "border-collapse:collapse;font-size:12px;margin:4px 0"
 _CELL = f"border-bottom:1px solid {theme.RULE};padding:2px 8px;text-align:left;vertical-align:top"
 
 
-def esc(value: object) -> str:
-    return html.escape(str(value), quote=True)
-
-
 def pill(status: object) -> str:
     name = status_name(status)  # type: ignore[arg-type]
     colour = STATUS_COLOURS.get(name, theme.MUTED)
@@ -57,13 +53,11 @@ def pre(text: str) -> str:
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
-    """A table whose cells are already HTML (escape them before)."""
-    head = "".join(f"<th style='{_CELL}'>{esc(h)}</th>" for h in headers)
-    body = "".join(
-        "<tr>" + "".join(f"<td style='{_CELL}'>{cell}</td>" for cell in row) + "</tr>"
-        for row in rows
+    """A table whose cells are already HTML (escape them before), styled inline so a saved
+    report looks the same outside a notebook."""
+    return html_table(
+        headers, rows, escape=False, align_amounts=False, style=_TABLE, cell_style=_CELL
     )
-    return f"<table style='{_TABLE}'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def section(title: str, body: str, *, opened: bool = False) -> str:

@@ -19,7 +19,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from PIL import Image
 
-from ..display import Displayable
+from ..display import Displayable, html_table
 
 _PANEL_INCHES = 3.2
 _DPI = 100
@@ -102,15 +102,6 @@ def png_img_tag(png: bytes, alt: str) -> str:
         f'<img src="data:image/png;base64,{encoded}" alt="{html.escape(alt, quote=True)}" '
         f'style="max-width:100%;height:auto">'
     )
-
-
-def html_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in row) + "</tr>"
-        for row in rows
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 class FigureView(Displayable):

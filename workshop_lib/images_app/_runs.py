@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import clients
-from ..display import Displayable, theme
+from ..display import Displayable, html_table, theme
 from ..gallery import Comparison, compare
 from ._records import TrackingRecord, records_html
 
@@ -53,12 +53,6 @@ def saving_text(size: int, original: int) -> str:
 def _badge(status: str) -> str:
     colour = _COLOURS.get(status, theme.NEUTRAL)
     return f"<b style='color:{colour}'>{html.escape(status)}</b>"
-
-
-def _table(headers: Iterable[str], rows: Iterable[Iterable[str]]) -> str:
-    head = "".join(f"<th style='text-align:left'>{html.escape(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
-    return f"<table><tr>{head}</tr>{body}</table>"
 
 
 @dataclass
@@ -174,7 +168,7 @@ class ImageRuns(list[ImageRun], Displayable):
         ok = len(self.succeeded)
         return (
             f"<div><b>{len(self)} uploads</b>: {ok} succeeded, {len(self) - ok} failed"
-            f"{_table(self.HEADERS, (run.summary_row() for run in self))}</div>"
+            f"{html_table(self.HEADERS, (run.summary_row() for run in self), escape=False)}</div>"
         )
 
 
