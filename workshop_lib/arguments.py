@@ -11,6 +11,17 @@ from pathlib import Path
 
 from . import constants as C
 
+__all__ = [
+    "MAX_TIME_SCALE",
+    "bounded_int",
+    "existing_file",
+    "key_value",
+    "port",
+    "time_scale",
+    "writable_file",
+    "writable_folder",
+]
+
 MAX_TIME_SCALE = 100.0
 """A hundred times slower than real time is already more than anyone waits for."""
 

@@ -16,6 +16,11 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from .errors import WorkshopError
 
+__all__ = [
+    "build_parser",
+    "main",
+]
+
 # Feature modules that add subcommands, in the order `workshop --help` lists them.
 _COMMAND_MODULES = (
     "workshop_lib.cloud._cli",

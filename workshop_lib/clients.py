@@ -25,6 +25,20 @@ from . import constants as C
 from . import owner
 from .errors import ModeError, RegionRequiredError
 
+__all__ = [
+    "OFFLINE_UNSET",
+    "Target",
+    "check_port",
+    "client",
+    "client_for",
+    "forget_clients",
+    "offline_environment",
+    "resolve_mode",
+    "resolve_port",
+    "resolve_target",
+    "session",
+]
+
 
 @dataclass(frozen=True)
 class Target:

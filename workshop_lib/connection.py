@@ -10,6 +10,12 @@ from . import clients
 from . import constants as C
 from .display import Displayable, protect, theme
 
+__all__ = [
+    "Connection",
+    "connect",
+    "real_account",
+]
+
 
 @dataclass(frozen=True)
 class Connection(Displayable):

@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+__all__ = [
+    "CloudError",
+    "CloudNotRunningError",
+    "DeployError",
+    "ModeError",
+    "PortInUseError",
+    "RegionRequiredError",
+    "WorkshopError",
+]
+
 
 class WorkshopError(Exception):
     """Base class. `hint` says what the learner can do next."""

@@ -22,6 +22,17 @@ from .learner import name as learner_name
 from .packaging import zip_directory, zip_files
 from .waiting import when_role_ready
 
+__all__ = [
+    "EXECUTION_ROLE",
+    "DeployedFunction",
+    "Invocation",
+    "delete_function",
+    "deploy_function",
+    "execution_role",
+    "execution_role_name",
+    "invoke",
+]
+
 EXECUTION_ROLE = "workshop-lambda-basic-execution"
 _TRUST = {
     "Version": "2012-10-17",

@@ -17,6 +17,14 @@ from . import constants as C
 from .display import Displayable, theme
 from .errors import WorkshopError
 
+__all__ = [
+    "CONFIRM_FLAG",
+    "ConfirmationRequired",
+    "Plan",
+    "ask_for_the_account",
+    "confirm_real_account",
+]
+
 
 class ConfirmationRequired(WorkshopError):
     """aws mode, and the learner has not confirmed yet. `plan` is what would have happened."""

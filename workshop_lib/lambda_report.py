@@ -10,6 +10,14 @@ import math
 import re
 from dataclasses import dataclass
 
+__all__ = [
+    "LambdaReport",
+    "end_line",
+    "init_start_line",
+    "request_id_of",
+    "start_line",
+]
+
 
 @dataclass(frozen=True)
 class LambdaReport:

@@ -24,6 +24,15 @@ from .display import Displayable
 from .errors import WorkshopError
 from .owner import state_dir
 
+__all__ = [
+    "Learner",
+    "LearnerError",
+    "current",
+    "identity_name",
+    "name",
+    "sanitise",
+]
+
 _BASE = "workshop-"
 _FILE = "learner-prefix"
 

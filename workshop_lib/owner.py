@@ -20,6 +20,16 @@ from pathlib import Path
 from . import constants as C
 from .errors import CloudError
 
+__all__ = [
+    "LocalCredentials",
+    "local_credentials",
+    "owner_name",
+    "private_state_dir",
+    "remember_port",
+    "remembered_port",
+    "state_dir",
+]
+
 _CREDENTIALS_FILE = "local-cloud-credentials.json"
 _PORT_FILE = "local-cloud-port"
 
