@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from .asl import MISSING, place, select
-from .display import Displayable
+from .display import Displayable, theme
 
 __all__ = ["DataFlow", "FlowBox", "data_flow", "inspection_flow"]
 
@@ -80,7 +80,7 @@ class DataFlow(Displayable):
             rows.append(
                 "<tr><td style='vertical-align:top;text-align:left;white-space:nowrap'>"
                 f"<b>{number}. {html.escape(box.title)}</b><br>"
-                f"<code style='color:#8250df'>{html.escape(box.rule)}</code></td>"
+                f"<code style='color:{theme.ACCENT}'>{html.escape(box.rule)}</code></td>"
                 "<td style='text-align:left'><pre style='margin:0;white-space:pre-wrap;"
                 f"max-height:18em;overflow:auto'>{body}</pre></td></tr>"
             )

@@ -29,7 +29,7 @@ from typing import Any, Protocol
 
 from . import clients
 from .apps import App, AppError
-from .display import Displayable
+from .display import Displayable, theme
 from .learner import name as learner_name
 from .paths import REPO
 
@@ -232,7 +232,9 @@ class Run(Displayable):
         return text
 
     def _html(self) -> str:
-        colour = {"SUCCEEDED": "#1a7f37", "RUNNING": "#0969da"}.get(self.status, "#b42318")
+        colour = {"SUCCEEDED": theme.SUCCESS, "RUNNING": theme.RUNNING}.get(
+            self.status, theme.FAILURE
+        )
         took = f" in {self.seconds:.2f} s" if self.seconds is not None else ""
         error = (
             f"<br><b>{html.escape(self.error)}</b>: {html.escape(_readable_cause(self.cause))}"

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import clients
-from ..display import Displayable
+from ..display import Displayable, theme
 from ..errors import DeployError
 from ..learner import current
 from ..waiting import stack_failure_report, wait_for_stack
@@ -47,7 +47,7 @@ class Stack(Displayable):
         return "\n".join(lines)
 
     def _html(self) -> str:
-        colour = "#1a7f37" if self.status in _GOOD else "#b42318"
+        colour = theme.SUCCESS if self.status in _GOOD else theme.FAILURE
         note = "" if self.changed else " (no changes: it was already up to date)"
         outputs = "".join(
             f"<tr><td><b>{html.escape(k)}</b></td><td><code>{html.escape(v)}</code></td></tr>"

@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import constants as C
-from ..display import Displayable
+from ..display import Displayable, theme
+from ..templates import load_template, package, translate
 from ._apps import App
 from ._permissions import missing_permissions
-from ..templates import load_template, package, translate
 
 # AWS managed policies the apps may attach: CloudWatch Logs for the functions' own logs only.
 ALLOWED_MANAGED_POLICIES = frozenset(
@@ -66,7 +66,7 @@ class ValidationReport(Displayable):
         )
 
     def _html(self) -> str:
-        colour = "#1a7f37" if self.ok else "#b42318"
+        colour = theme.SUCCESS if self.ok else theme.FAILURE
         items = "".join(f"<li>{html.escape(str(f))}</li>" for f in self.findings)
         verdict = "passes" if self.ok else "has problems"
         return (

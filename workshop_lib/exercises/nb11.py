@@ -27,7 +27,7 @@ from typing import Any
 from IPython.display import HTML, display
 
 from .. import clients
-from ..display import protect
+from ..display import protect, theme
 from ..paths import NOTEBOOKS
 from ..waiting import when_role_ready
 from ._exercise import Exercise, Outcome, ____, _cell_number
@@ -558,9 +558,9 @@ class Capstone(Exercise):
         display(
             HTML(
                 protect(
-                    "<div style='border-left:4px solid #0969da;padding:2px 10px'>The capstone "
-                    "has no solution to show: the hints of check() say, behaviour by behaviour, "
-                    "what is missing. Ask your instructor when you are stuck.</div>"
+                    f"<div style='border-left:4px solid {theme.INFO};padding:2px 10px'>"
+                    "The capstone has no solution to show: the hints of check() say, behaviour "
+                    "by behaviour, what is missing. Ask your instructor when you are stuck.</div>"
                 )
             )
         )
