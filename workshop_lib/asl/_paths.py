@@ -57,8 +57,9 @@ def place(document: Any, result: Any, path: Any) -> Any:
     """`document` with `result` put at `path` (ResultPath); `document` itself is not changed.
 
     `null` discards the result (the document passes through), `$` replaces the document, and
-    `$.a.b` sets that field, creating (or replacing non-object) parents on the way, as AWS
-    does; `MISSING` for a path that is not a simple one.
+    `$.a.b` sets that field, creating missing parents on the way. `MISSING` when the path goes
+    through a value that is not an object (Step Functions fails with States.Runtime), or is
+    not a simple path.
     """
     if path is None:
         return document
@@ -66,13 +67,15 @@ def place(document: Any, result: Any, path: Any) -> Any:
         return result
     if not is_simple_path(path):
         return MISSING
-    placed = copy.deepcopy(document) if isinstance(document, dict) else {}
+    if not isinstance(document, dict):
+        return MISSING
+    placed = copy.deepcopy(document)
     target = placed
     names = path[2:].split(".")
     for name in names[:-1]:
-        child = target.get(name)
+        child = target.setdefault(name, {})
         if not isinstance(child, dict):
-            child = target[name] = {}
+            return MISSING
         target = child
     target[names[-1]] = result
     return placed

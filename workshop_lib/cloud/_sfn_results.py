@@ -39,6 +39,7 @@ def install() -> None:
     _wildcards_leave_terminal_errors_alone()
     _waits_beyond_the_longest_execution_time_out()
     _missing_paths_in_a_task_are_runtime_errors()
+    _no_matching_choice_is_no_choice_matched()
 
 
 def aws_timestamp(value: Any) -> Any:
@@ -376,6 +377,52 @@ def _missing_paths_in_a_task_are_runtime_errors() -> None:
         cls._eval_state = terminal_to_failure(cls._eval_state)
     # A backstop, so that the marker never escapes a state.
     CommonStateField._eval_body = terminal_to_failure(CommonStateField._eval_body)
+
+
+# -- a Choice state with no rule that holds and no Default ---------------------------------------
+
+
+def _no_matching_choice_is_no_choice_matched() -> None:
+    from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+        FailureEvent,
+        FailureEventException,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import (
+        StatesErrorName,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+        StatesErrorNameType,
+    )
+    from moto.stepfunctions.parser.asl.component.state.choice.state_choice import StateChoice
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+
+    original = StateChoice._eval_state
+
+    def eval_state(self: Any, env: Any) -> None:
+        # AWS fails the execution with States.NoChoiceMatched (as workshop_lib.asl.choose
+        # does); moto raised a RuntimeError, which ended it as States.Runtime.
+        try:
+            original(self, env)
+        except RuntimeError:
+            if self.default_state is not None:
+                raise
+            error = StatesErrorNameType.StatesNoChoiceMatched
+            cause = f"No Choice rule of the state '{self.name}' matched, and it has no Default."
+            raise FailureEventException(
+                failure_event=FailureEvent(
+                    env=env,
+                    error_name=StatesErrorName(typ=error),
+                    event_type=HistoryEventType.TaskFailed,
+                    event_details=EventDetails(
+                        taskFailedEventDetails=TaskFailedEventDetails(
+                            error=error.to_name(), cause=cause
+                        )
+                    ),
+                )
+            ) from None
+
+    StateChoice._eval_state = eval_state
 
 
 # -- DescribeExecution ----------------------------------------------------------------------------

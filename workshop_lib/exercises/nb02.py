@@ -128,6 +128,12 @@ def _check_transform_state(answer: Any) -> str:
             'stamped list is. Put the answer beside the input instead: "$.transformedData".'
         )
     combined = place(SAMPLE_INPUT, SAMPLE_RESULT, result_path)
+    if combined is MISSING:
+        raise Mistake(
+            f'ResultPath "{result_path}" goes inside a field that holds no object, so Step '
+            "Functions would fail with States.Runtime. Put the answer beside the input: "
+            '"$.transformedData".'
+        )
     _check_handed_on(select(combined, output_path), combined, result_path, output_path)
     if result_path == "$":
         return (
@@ -252,6 +258,7 @@ transform_state = Exercise(
         ({**_transform_state(), "InputPath": "validatedData"}, "starts with $"),
         ({**_transform_state(), "InputPath": "$.validateData"}, "matches nothing"),
         ({**_transform_state(), "ResultPath": None}, "throws transform's answer away"),
+        ({**_transform_state(), "ResultPath": "$.validatedData.kids.result"}, "no object"),
         ({**_transform_state(), "OutputPath": "$.result"}, "ResultPath put"),
         ({**_transform_state(), "Resource": "santa-elf-transform"}, "placeholder"),
         ({**_transform_state(), "Resource": "${ValidateFunctionArn}"}, "validate elf"),

@@ -11,7 +11,7 @@ import json
 from functools import cache
 from typing import Any
 
-from ..asl import error_matches, place
+from ..asl import MISSING, error_matches, place
 from ..paths import SANTA_ASL, require
 from ._checks import (
     ALSO_TRANSIENT,
@@ -318,6 +318,11 @@ def _check_error_placement(result_path: Any) -> None:
             'failed, and the reason file would be empty. Use "ResultPath": "$.error".'
         )
     received = place(_SOURCE, SAMPLE_ERROR, result_path)
+    if received is MISSING:
+        raise Mistake(
+            f'ResultPath "{result_path}" goes inside a field that holds no object, so Step '
+            'Functions would fail with States.Runtime. Use "ResultPath": "$.error".'
+        )
     if received.get("error") != SAMPLE_ERROR or any(
         received.get(key) != value for key, value in _SOURCE.items()
     ):
@@ -351,6 +356,7 @@ catch_rules = Exercise(
         ([{**_ONE_RULE, "ResultPath": None}], "throws the error away"),
         ([{**_ONE_RULE, "ResultPath": "$.errorInfo"}], 'event["error"]'),
         ([{**_ONE_RULE, "ResultPath": "$.bucket"}], 'event["error"]'),
+        ([{**_ONE_RULE, "ResultPath": "$.bucket.error"}], "holds no object"),
         ([{**_ONE_RULE, "ResultPath": "error"}], "starts with $"),
         ([{**_ONE_RULE, "Next": "NotifyFailure"}], "quarantine"),
         ([{**_ONE_RULE, "Next": "ListRejected"}], "end the run at once"),
