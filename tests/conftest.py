@@ -13,6 +13,7 @@ import pytest
 
 from workshop_lib import clients, cloud
 from workshop_lib import constants as C
+from workshop_lib.waiting import wait_for_execution
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -52,6 +53,17 @@ def local_cloud(_isolated_state: None) -> Iterator[cloud.CloudStatus]:
         cloud.stop(port)
         os.environ.pop(C.ENV_CLOUD_PORT, None)
         clients.forget_clients()
+
+
+def finished(execution_arn: str, *, timeout: float = 60) -> dict:
+    """The execution's final description once it has ended, with its whole history as
+    "events" (every page): what the cloud tests assert on."""
+    described = wait_for_execution(execution_arn, timeout=timeout, poll=0.02)
+    pages = clients.client("stepfunctions").get_paginator("get_execution_history")
+    described["events"] = [
+        event for page in pages.paginate(executionArn=execution_arn) for event in page["events"]
+    ]
+    return described
 
 
 def zip_source(files: dict[str, str]) -> bytes:

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from conftest import zip_source
+from conftest import finished, zip_source
 
 from workshop_lib import clients, cloud
 
@@ -21,17 +21,7 @@ def state_machine(definition: dict, role: str) -> str:
 
 
 def finish(execution_arn: str, seconds: float = 60) -> dict:
-    sfn = clients.client("stepfunctions")
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        described = sfn.describe_execution(executionArn=execution_arn)
-        if described["status"] != "RUNNING":
-            described["events"] = sfn.get_execution_history(
-                executionArn=execution_arn, maxResults=1000
-            )["events"]
-            return described
-        time.sleep(0.02)
-    raise AssertionError(f"execution {execution_arn} did not finish")
+    return finished(execution_arn, timeout=seconds)
 
 
 def start(machine_arn: str, payload: dict | None = None) -> str:

@@ -5,11 +5,10 @@ the Map Run with its child executions, as AWS documents them."""
 from __future__ import annotations
 
 import json
-import time
 import uuid
 
 import pytest
-from conftest import zip_source
+from conftest import finished, zip_source
 
 from workshop_lib import clients
 
@@ -84,16 +83,7 @@ def run(definition: dict, role: str, payload: dict | None = None) -> dict:
     arn = sfn.start_execution(stateMachineArn=machine, input=json.dumps(payload or {}))[
         "executionArn"
     ]
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        described = sfn.describe_execution(executionArn=arn)
-        if described["status"] != "RUNNING":
-            described["events"] = sfn.get_execution_history(executionArn=arn, maxResults=1000)[
-                "events"
-            ]
-            return described
-        time.sleep(0.05)
-    raise AssertionError(f"execution {arn} did not finish")
+    return finished(arn, timeout=120)
 
 
 def test_a_json_array_within_the_tolerated_percentage_succeeds(checker, bucket, lambda_role):

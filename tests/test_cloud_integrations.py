@@ -4,11 +4,10 @@ cloud: the results and errors a state machine sees, shaped as on AWS."""
 from __future__ import annotations
 
 import json
-import time
 import uuid
 
 import pytest
-from conftest import zip_source
+from conftest import finished, zip_source
 
 from workshop_lib import clients
 
@@ -21,14 +20,7 @@ def run(definition: dict, role: str, payload: dict | None = None) -> dict:
     arn = sfn.start_execution(stateMachineArn=machine, input=json.dumps(payload or {}))[
         "executionArn"
     ]
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        described = sfn.describe_execution(executionArn=arn)
-        if described["status"] != "RUNNING":
-            described["events"] = sfn.get_execution_history(executionArn=arn)["events"]
-            return described
-        time.sleep(0.02)
-    raise AssertionError(f"execution {arn} did not finish")
+    return finished(arn)
 
 
 def one_task(resource: str, parameters: dict, **extra) -> dict:

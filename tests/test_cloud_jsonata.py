@@ -7,10 +7,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import time
 import uuid
 
 import pytest
+from conftest import finished
 
 from workshop_lib import clients
 
@@ -26,14 +26,7 @@ def run(definition: dict, payload: object = None) -> dict:
     execution = sfn.start_execution(
         stateMachineArn=arn, input=json.dumps({} if payload is None else payload)
     )["executionArn"]
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        described = sfn.describe_execution(executionArn=execution)
-        if described["status"] != "RUNNING":
-            described["events"] = sfn.get_execution_history(executionArn=execution)["events"]
-            return described
-        time.sleep(0.02)
-    raise AssertionError(f"{execution} did not finish")
+    return finished(execution)
 
 
 def output_of(definition: dict, payload: object = None) -> object:

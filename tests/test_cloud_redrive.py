@@ -8,7 +8,7 @@ import time
 import uuid
 
 import pytest
-from conftest import zip_source
+from conftest import finished, zip_source
 
 from workshop_lib import clients
 from workshop_lib.executions import Execution
@@ -65,17 +65,7 @@ def machine(definition: dict, role: str) -> str:
 
 
 def finish(execution_arn: str) -> dict:
-    sfn = clients.client("stepfunctions")
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        described = sfn.describe_execution(executionArn=execution_arn)
-        if described["status"] != "RUNNING":
-            described["events"] = sfn.get_execution_history(
-                executionArn=execution_arn, maxResults=1000
-            )["events"]
-            return described
-        time.sleep(0.02)
-    raise AssertionError(f"execution {execution_arn} did not finish")
+    return finished(execution_arn)
 
 
 def elf_task(elf: str, step: str, fragile: bool | str = False, **extra) -> dict:

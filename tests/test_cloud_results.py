@@ -8,7 +8,7 @@ import re
 import uuid
 
 import pytest
-from conftest import zip_source
+from conftest import finished, zip_source
 from test_cloud_jsonata import run
 
 from workshop_lib import clients
@@ -270,17 +270,9 @@ def test_a_wait_longer_than_an_execution_may_last_times_out(kind, seconds):
 
 
 def run_arn(arn: str, payload: dict) -> dict:
-    import time
-
     sfn = clients.client("stepfunctions")
     execution = sfn.start_execution(stateMachineArn=arn, input=json.dumps(payload))["executionArn"]
-    for _ in range(500):
-        described = sfn.describe_execution(executionArn=execution)
-        if described["status"] != "RUNNING":
-            described["events"] = sfn.get_execution_history(executionArn=execution)["events"]
-            return described
-        time.sleep(0.02)
-    raise AssertionError("still running")
+    return finished(execution, timeout=10)
 
 
 def test_a_task_result_path_that_matches_nothing_is_a_runtime_error(function):

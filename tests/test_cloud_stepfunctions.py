@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import itertools
 import json
-import time
 import uuid
 
 import pytest
-from conftest import zip_source
+from conftest import finished, zip_source
 
 from workshop_lib import clients
 
@@ -39,14 +38,7 @@ def run(state_machine_arn: str, payload: dict, name: str | None = None) -> dict:
     arn = sfn.start_execution(
         stateMachineArn=state_machine_arn, input=json.dumps(payload), **options
     )["executionArn"]
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        described = sfn.describe_execution(executionArn=arn)
-        if described["status"] != "RUNNING":
-            described["events"] = sfn.get_execution_history(executionArn=arn)["events"]
-            return described
-        time.sleep(0.02)
-    raise AssertionError(f"execution {arn} did not finish")
+    return finished(arn)
 
 
 @pytest.fixture(scope="module")
