@@ -29,7 +29,7 @@ from typing import Any, Protocol
 
 from . import clients
 from .apps import App, AppError
-from .display import Displayable, theme
+from .display import Displayable, html_table, theme
 from .learner import name as learner_name
 from .paths import REPO
 
@@ -371,17 +371,18 @@ class Quarantine(list[Rejected], Displayable):
     def _html(self) -> str:
         if not self:
             return "<div><i>Quarantine is empty: no list has been rejected.</i></div>"
-        rows = "".join(
-            f"<tr><td><code>{html.escape(r.original_key)}</code></td>"
-            f"<td><b>{html.escape(r.error)}</b></td>"
-            f"<td style='text-align:left'><pre style='margin:0;white-space:pre-wrap'>"
-            f"{html.escape(r.message)}</pre></td></tr>"
+        rows = [
+            (
+                f"<code>{html.escape(r.original_key)}</code>",
+                f"<b>{html.escape(r.error)}</b>",
+                f"<pre style='margin:0;white-space:pre-wrap'>{html.escape(r.message)}</pre>",
+            )
             for r in self
-        )
+        ]
+        table = html_table(("Uploaded as", "Error", "Reason"), rows, escape=False)
         return (
             f"<div><b>{len(self)}</b> rejected list{'s' if len(self) != 1 else ''} in "
-            "quarantine<table><tr><th>Uploaded as</th><th>Error</th><th>Reason</th></tr>"
-            f"{rows}</table></div>"
+            f"quarantine{table}</div>"
         )
 
 

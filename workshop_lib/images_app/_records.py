@@ -11,7 +11,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer
 
 from .. import clients
-from ..display import Displayable, theme
+from ..display import Displayable, html_table, theme
 
 STAGES = ("validate", "resize", "filters", "optimize")
 _COLOURS = {"SUCCEEDED": theme.SUCCESS, "FAILED": theme.FAILURE, "PROCESSING": theme.WARNING}
@@ -143,21 +143,21 @@ class TrackingTable(list[TrackingRecord], Displayable):
 
 def records_html(records: Iterable[TrackingRecord]) -> str:
     chosen = list(records)
-    head = "".join(
-        f"<th style='text-align:left'>{html.escape(h)}</th>" for h in TrackingTable.HEADERS
-    )
     body = []
     for record in chosen:
         cells = record.row()
         colour = _COLOURS.get(record.status, theme.NEUTRAL)
-        cells_html = [f"<td><code>{html.escape(cells[0])}</code></td>"]
-        cells_html.append(f"<td><b style='color:{colour}'>{html.escape(cells[1])}</b></td>")
-        cells_html += [f"<td>{html.escape(cell)}</td>" for cell in cells[2:]]
-        body.append(f"<tr>{''.join(cells_html)}</tr>")
+        body.append(
+            [
+                f"<code>{html.escape(cells[0])}</code>",
+                f"<b style='color:{colour}'>{html.escape(cells[1])}</b>",
+                *(html.escape(cell) for cell in cells[2:]),
+            ]
+        )
     counts = TrackingTable(chosen).by_status()
     summary = ", ".join(f"{count} {status}" for status, count in sorted(counts.items()))
     return (
         f"<div><b>Tracking table</b>: {len(chosen)} record{'s' if len(chosen) != 1 else ''}"
         f"{' (' + html.escape(summary) + ')' if summary else ''}"
-        f"<table><tr>{head}</tr>{''.join(body)}</table></div>"
+        f"{html_table(TrackingTable.HEADERS, body, escape=False)}</div>"
     )

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..display import Displayable, theme
+from ..display import Displayable, html_table, theme
 from ..gallery import sample_manifest
 
 VALID = "valid"
@@ -76,15 +76,18 @@ class ValidationReport(list[ValidationOutcome], Displayable):
                 else (f"<b style='color:{theme.FAILURE}'>✘</b>")
             )
             rows.append(
-                f"<tr><td><code>{html.escape(o.file)}</code></td>"
-                f"<td>{html.escape(o.expected or '–')}</td><td><b>{html.escape(o.got)}</b></td>"
-                f"<td>{mark}</td><td><small>{html.escape(o.detail)}</small></td></tr>"
+                (
+                    f"<code>{html.escape(o.file)}</code>",
+                    html.escape(o.expected or "–"),
+                    f"<b>{html.escape(o.got)}</b>",
+                    mark,
+                    f"<small>{html.escape(o.detail)}</small>",
+                )
             )
-        head = "".join(f"<th style='text-align:left'>{h}</th>" for h in self.HEADERS)
         matched = sum(o.as_expected for o in self)
         return (
             f"<div><b>{matched} of {len(self)} as expected</b>"
-            f"<table><tr>{head}</tr>{''.join(rows)}</table></div>"
+            f"{html_table(self.HEADERS, rows, escape=False)}</div>"
         )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import os
 import time
 from collections.abc import Iterable, Sequence
@@ -11,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import constants as C
-from ..display import Displayable
+from ..display import Displayable, html_table
 from ..paths import NOTEBOOKS
 
 _TEMPLATES = Path(__file__).parent / "templates"
@@ -53,12 +52,8 @@ class RunReport(Displayable):
         return "\n".join(lines)
 
     def _html(self) -> str:
-        rows = "".join(
-            f"<tr><td>{html.escape(r.name)}</td><td>{'✔' if r.ok else '✘'}</td>"
-            f"<td>{r.seconds:.1f}</td></tr>"
-            for r in self.results
-        )
-        return f"<table><tr><th>Notebook</th><th>OK</th><th>s</th></tr>{rows}</table>"
+        rows = [(r.name, "✔" if r.ok else "✘", f"{r.seconds:.1f}") for r in self.results]
+        return html_table(("Notebook", "OK", "s"), rows)
 
 
 def discover(directory: Path = NOTEBOOKS) -> list[Path]:
