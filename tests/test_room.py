@@ -51,6 +51,14 @@ def open_room() -> Iterator[room.RoomServer]:
         server.stop()
 
 
+def test_a_room_is_handed_the_course_exercises() -> None:
+    """The room sits below the exercises (every check() reports to it), so it cannot look them
+    up itself: whoever opens it hands them in, and forgetting to says how."""
+    with pytest.raises(TypeError, match=r"exercises=workshop_lib\.exercises\.catalog\(\)"):
+        room.RoomServer(port=0)
+    assert catalog()[NOTEBOOK] == {e.key: e.title for e in all_exercises()[NOTEBOOK]}
+
+
 def _get(url: str) -> tuple[int, str]:
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
