@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import shutil
 import uuid
+import zipfile
 from pathlib import Path
 
 import pytest
 
-from workshop_lib import clients
+from workshop_lib import cli, clients
 from workshop_lib.deploy import build_template, deploy, destroy, resolve_app
 from workshop_lib.errors import DeployError
 from workshop_lib.paths import REPO
@@ -74,6 +75,16 @@ def make_app(
         f"import os\n\ndef handler(event, context):\n    {handler_body}\n"
     )
     return root
+
+
+def test_workshop_package_writes_each_function_zip(tmp_path, capsys):
+    """`workshop package` (registered by deploy's command line since packaging sits below
+    deploy) zips each function of a template, here one without requirements."""
+    app = make_app(tmp_path / "app")
+    assert cli.main(["package", str(app), "--out", str(tmp_path / "out")]) == 0
+    with zipfile.ZipFile(tmp_path / "out" / "Echo.zip") as archive:
+        assert "app.py" in archive.namelist()
+    assert "Echo" in capsys.readouterr().out
 
 
 def test_unknown_app_is_a_clear_error():
