@@ -36,7 +36,7 @@ MODULES = (
     "imaging",
     "settings",
     "uploads",
-    "aws",
+    "vendor.aws",
     "storage",
     "tracking",
     "stages",
@@ -105,6 +105,7 @@ def app(local_cloud: Any) -> Iterator[SimpleNamespace]:
         patch.setenv(key, value)
     patch.syspath_prepend(str(SOURCE_DIR))
     modules = {name: importlib.import_module(name) for name in MODULES}
+    modules["aws"] = modules.pop("vendor.aws")
     modules["aws"].client.cache_clear()
     try:
         yield SimpleNamespace(
@@ -119,7 +120,7 @@ def app(local_cloud: Any) -> Iterator[SimpleNamespace]:
         )
     finally:
         modules["aws"].client.cache_clear()
-        for name in MODULES:
+        for name in [*MODULES, "vendor", "vendor.s3_uploads"]:
             sys.modules.pop(name, None)
         patch.undo()
         inbox.delete()

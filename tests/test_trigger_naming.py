@@ -56,13 +56,27 @@ def test_a_changed_copy_is_found(vendor: ModuleType, tmp_path, monkeypatch) -> N
 def test_every_handler_package_that_imports_a_shared_module_holds_a_copy(
     vendor: ModuleType,
 ) -> None:
-    held = {(copy.parent, copy.name) for _, copy in vendor.copies()}
+    held = {(copy.parent.parent, copy.name) for _, copy in vendor.copies()}
     packages = [SOURCE_DIR, *(p for p in (INFRA / "santa" / "functions").iterdir() if p.is_dir())]
+    imports = 0
     for package in packages:
         for source in package.glob("*.py"):
+            text = source.read_text(encoding="utf-8")
             for shared in vendor.COPIES:
-                if re.search(rf"^(import|from) {shared[:-3]}\b", source.read_text(), re.M):
-                    assert (package, shared) in held, f"{source} imports {shared} without a copy"
+                module = shared.removesuffix(".py")
+                if re.search(rf"^from vendor(\.{module})? import .*\b{module}\b", text, re.M) or (
+                    re.search(rf"^from vendor\.{module} import", text, re.M)
+                ):
+                    imports += 1
+                    assert (package, shared) in held, f"{source} imports {module} without a copy"
+    assert imports >= 8  # both triggers, every Santa handler, the image processor's modules
+
+
+def test_no_package_holds_a_copy_outside_vendor() -> None:
+    # A stray aws.py beside the handlers would shadow nothing, but would drift unseen.
+    for shared in ("aws.py", "s3_uploads.py"):
+        strays = [p for p in INFRA.rglob(shared) if p.parent.name not in ("vendor", "shared")]
+        assert not strays, strays
 
 
 @pytest.mark.parametrize("etag", [ETAG, f'"{ETAG}"'])

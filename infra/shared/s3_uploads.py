@@ -1,7 +1,8 @@
-"""Uploads as S3 events describe them, and the one execution name each upload is processed under.
+"""Uploads as S3 events describe them, the one execution name each upload is processed under,
+and starting those executions once each: what every trigger in infra/ does.
 
 Shared by every app in infra/: the canonical copy is infra/shared/s3_uploads.py, and each Lambda
-package holds a byte-identical copy beside its handlers, because a Lambda package is
+package holds a byte-identical copy in its vendor/ folder, because a Lambda package is
 self-contained (its zip is its own folder, nothing else). Edit the canonical copy, then run
 `python infra/shared/vendor.py`; tests/test_trigger_naming.py fails while a copy differs.
 
@@ -11,19 +12,22 @@ always gets the same name: a repeated S3 event, or a Lambda retry of the trigger
 an execution that already exists, and nothing runs twice. A new upload of the same key has a new
 version, so it gets a new name.
 
-Standard library only: the workbook's notebooks load this file too, to find the execution of an
-upload they just made.
+The standard library and botocore only: the workbook's notebooks load this file too, to find
+the execution of an upload they just made.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import unquote_plus
+
+from botocore.exceptions import ClientError
 
 MAX_NAME_LENGTH = 80
 """Step Functions' limit on an execution name."""
@@ -112,3 +116,43 @@ def execution_name(upload: Upload, *, prefix: str, fallback: str) -> str:
     readable = _NOT_ALLOWED_IN_NAMES.sub("-", ascii_stem).strip("-_") or fallback
     room = MAX_NAME_LENGTH - len(prefix) - 1 - HASH_LENGTH
     return f"{prefix}{readable[:room].rstrip('-_')}-{digest}"
+
+
+def start_executions(
+    uploads: Iterable[AnUpload],
+    *,
+    state_machine_arn: str,
+    name: Callable[[AnUpload], str],
+    input_text: Callable[[AnUpload], str],
+    sfn: Any,
+    log: logging.Logger,
+) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """Start one execution per upload, named by `name`; (started, duplicates).
+
+    An upload whose execution already exists (S3 delivered its event twice, or Lambda retried
+    the trigger) is a duplicate, not an error: the fixed names keep it from running twice. Any
+    other refusal is raised, so Lambda retries the event.
+    """
+    started: list[dict[str, str]] = []
+    duplicates: list[dict[str, str]] = []
+    for upload in uploads:
+        execution = name(upload)
+        try:
+            response = sfn.start_execution(
+                stateMachineArn=state_machine_arn, name=execution, input=input_text(upload)
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ExecutionAlreadyExists":
+                raise  # Lambda retries the event; the fixed names keep a retry from duplicating
+            log.info("trigger: %s was already started for s3://%s/%s", execution, *_where(upload))
+            duplicates.append({"key": upload.key, "name": execution})
+            continue
+        log.info("trigger: started %s for s3://%s/%s", execution, *_where(upload))
+        started.append(
+            {"key": upload.key, "name": execution, "executionArn": response["executionArn"]}
+        )
+    return started, duplicates
+
+
+def _where(upload: Upload) -> tuple[str, str]:
+    return upload.bucket, upload.key

@@ -2,8 +2,9 @@
 
 A Lambda package is self-contained: what is deployed is its CodeUri folder, nothing else. So the
 one copy of a rule both apps need (the execution name of an upload, the way handlers build
-clients) lives here, and each package holds a byte-identical copy beside its handlers, deployed
-with them. Edit the file in infra/shared/, then run:
+clients) lives here, and each package holds a byte-identical copy in its `vendor/` folder,
+deployed with its handlers, which import it as `from vendor import aws`. Never edit a copy: edit
+the file in infra/shared/, then run:
 
     python infra/shared/vendor.py            # write the copies
     python infra/shared/vendor.py --check    # list stale copies, exit 1 if any (what the test does)
@@ -32,13 +33,21 @@ COPIES: dict[str, tuple[str, ...]] = {
 copy of it."""
 
 
+VENDOR = "vendor"
+"""The folder, inside each Lambda package, that holds the copies (a regular Python package)."""
+PACKAGE_INIT = SHARED / "vendor_init.py"
+"""Written as each vendor/__init__.py."""
+
+
 def copies() -> list[tuple[Path, Path]]:
-    """(canonical file, vendored copy) for every copy there should be."""
-    return [
-        (SHARED / module, INFRA / folder / module)
+    """(canonical file, vendored copy) for every copy there should be, vendor/__init__.py too."""
+    found = [
+        (SHARED / module, INFRA / folder / VENDOR / module)
         for module, folders in COPIES.items()
         for folder in folders
     ]
+    packages = sorted({folder for folders in COPIES.values() for folder in folders})
+    return found + [(PACKAGE_INIT, INFRA / folder / VENDOR / "__init__.py") for folder in packages]
 
 
 def stale() -> list[Path]:
@@ -55,6 +64,7 @@ def write() -> list[Path]:
     written = stale()
     for canonical, copy in copies():
         if copy in written:
+            copy.parent.mkdir(exist_ok=True)
             copy.write_bytes(canonical.read_bytes())
     return written
 

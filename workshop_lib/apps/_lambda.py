@@ -1,11 +1,11 @@
 """Import a Lambda package's module into this process: the one way the workbook loads Lambda code.
 
 A Lambda package is a folder (its CodeUri) whose modules import each other by plain names
-(`import aws`, `import stages`), because Lambda puts that folder first on `sys.path`. Loading a
-module here does the same while it is imported, so a handler, a helper module and a test all see
-the code exactly as Lambda does. The package's modules are imported afresh each time (edit a
-file, load it again), and a module of the same plain name from another package (both apps have
-an `aws.py`) is never reused by mistake.
+(`import stages`, `from vendor import aws`), because Lambda puts that folder first on
+`sys.path`. Loading a module here does the same while it is imported, so a handler, a helper
+module and a test all see the code exactly as Lambda does. The package's modules are imported
+afresh each time (edit a file, load it again), and a module of the same plain name from another
+package (both apps have a `vendor/aws.py`) is never reused by mistake.
 """
 
 from __future__ import annotations
@@ -28,13 +28,21 @@ class LambdaCodeError(WorkshopError):
 
 
 class WorkbookClients:
-    """Stands in for a Lambda package's `aws` module (infra/shared/aws.py) in a loaded handler:
+    """Stands in for a Lambda package's `aws` module (vendor/aws.py, a copy of
+    infra/shared/aws.py) in a loaded handler:
     the same `client(service)`, answered by the workbook's clients, so offline the handler talks
     to the local cloud, and in aws mode to the learner's account."""
 
     @staticmethod
     def client(service: str) -> Any:
         return clients.client(service)
+
+
+def _top_level_names(folder: Path) -> set[str]:
+    """What `import <name>` finds in the folder: its modules and its packages (vendor/)."""
+    return {p.stem for p in folder.glob("*.py")} | {
+        p.parent.name for p in folder.glob("*/__init__.py")
+    }
 
 
 def load_lambda_module(
@@ -60,8 +68,9 @@ def load_lambda_module(
     loaded = importlib.util.module_from_spec(spec)
     with _import_lock:
         # The package's own modules, imported afresh from this folder (not another package's).
-        for sibling in folder.glob("*.py"):
-            sys.modules.pop(sibling.stem, None)
+        for sibling in _top_level_names(folder):
+            for loaded_name in [n for n in sys.modules if n.split(".", 1)[0] == sibling]:
+                del sys.modules[loaded_name]
         sys.modules[module_name] = loaded  # dataclasses look their module up while being built
         sys.path.insert(0, str(folder))
         try:

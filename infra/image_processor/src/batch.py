@@ -19,9 +19,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import aws
 import settings
 import uploads
+from vendor import aws
 
 logger = logging.getLogger()
 logger.setLevel(logging.INFO)

@@ -23,11 +23,11 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
-import aws
 import imaging
 import settings
 import storage
 import tracking
+from vendor import aws
 
 logger = logging.getLogger()
 logger.setLevel(logging.INFO)

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import aws
 import imaging
 import settings
 import uploads
+from vendor import aws
 
 _CHUNK = 1024 * 1024
 

@@ -23,10 +23,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-import aws
 import settings
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
+from vendor import aws
 
 PROCESSING = "PROCESSING"
 SUCCEEDED = "SUCCEEDED"

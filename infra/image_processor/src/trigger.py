@@ -18,10 +18,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import aws
 import settings
 import uploads
-from botocore.exceptions import ClientError
+from vendor import aws, s3_uploads
 
 logger = logging.getLogger()
 logger.setLevel(logging.INFO)
@@ -33,23 +32,12 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
     found, skipped = uploads.read_records(event, upload_prefix)
     for item in skipped:
         logger.info("trigger: skipped %s (%s)", item["key"], item["reason"])
-    started, duplicates = [], []
-    for upload in found:
-        name = upload.image_id
-        try:
-            response = aws.client("stepfunctions").start_execution(
-                stateMachineArn=state_machine_arn,
-                name=name,
-                input=uploads.execution_input_text(upload),
-            )
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "ExecutionAlreadyExists":
-                raise  # Lambda retries the event; the fixed names keep a retry from duplicating
-            logger.info(
-                "trigger: %s already started for s3://%s/%s", name, upload.bucket, upload.key
-            )
-            duplicates.append({"key": upload.key, "name": name})
-            continue
-        logger.info("trigger: started %s for s3://%s/%s", name, upload.bucket, upload.key)
-        started.append({"key": upload.key, "name": name, "executionArn": response["executionArn"]})
+    started, duplicates = s3_uploads.start_executions(
+        found,
+        state_machine_arn=state_machine_arn,
+        name=uploads.image_id,
+        input_text=uploads.execution_input_text,
+        sfn=aws.client("stepfunctions"),
+        log=logger,
+    )
     return {"started": started, "duplicates": duplicates, "skipped": skipped}

@@ -1,8 +1,8 @@
 """Uploads as S3 events describe them, and the one name each upload is processed under.
 
 The name is both the Step Functions execution name and the tracking record's id. The rule
-itself (and reading S3 event records) is shared with Santa's trigger in s3_uploads.py, a copy of
-infra/shared/s3_uploads.py; this module adds the image processor's prefix and its input.
+itself (and reading S3 event records) is shared with Santa's trigger in vendor/s3_uploads.py, a copy
+of infra/shared/s3_uploads.py; this module adds the image processor's prefix and its input.
 
 Standard library only: the workbook's notebooks load this file too, to find the execution of
 an upload they just made.
@@ -13,8 +13,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import s3_uploads
-from s3_uploads import decode_key
+from vendor import s3_uploads
+from vendor.s3_uploads import decode_key
 
 __all__ = [
     "NAME_PREFIX",

@@ -31,8 +31,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import aws
 from botocore.exceptions import ClientError
+from vendor import aws
 
 logger = logging.getLogger()
 logger.setLevel(logging.INFO)

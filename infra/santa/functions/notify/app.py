@@ -21,7 +21,7 @@ import os
 import unicodedata
 from typing import Any
 
-import aws
+from vendor import aws
 
 logger = logging.getLogger()
 logger.setLevel(logging.INFO)

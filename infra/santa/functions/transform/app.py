@@ -29,8 +29,8 @@ import os
 from typing import Any
 from urllib.parse import quote
 
-import aws
 from botocore.exceptions import ClientError
+from vendor import aws
 
 logger = logging.getLogger()
 logger.setLevel(logging.INFO)

@@ -24,10 +24,8 @@ import logging
 import os
 from typing import Any
 
-import aws
-import s3_uploads
-from botocore.exceptions import ClientError
-from s3_uploads import Upload
+from vendor import aws, s3_uploads
+from vendor.s3_uploads import Upload
 
 logger = logging.getLogger()
 logger.setLevel(logging.INFO)
@@ -53,8 +51,8 @@ def read_records(
 def execution_name(upload: Upload) -> str:
     """A valid, repeatable execution name: `santa-<file name>-<16 hex characters>`.
 
-    The rule is the one every trigger in infra/ uses (s3_uploads.py, a copy of
-    infra/shared/s3_uploads.py): the hash covers bucket, key and the upload's identity, so the
+    The rule is the one every trigger in infra/ uses (vendor/s3_uploads.py, a copy
+    of infra/shared/s3_uploads.py): the hash covers bucket, key and the upload's identity, so the
     same upload always gets the same name and a different upload (even of the same key) gets
     another one.
     """
@@ -81,21 +79,12 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     uploads, skipped = read_records(event, upload_prefix)
     for item in skipped:
         logger.info("trigger: skipped %s (%s)", item["key"], item["reason"])
-    started, duplicates = [], []
-    for upload in uploads:
-        name = execution_name(upload)
-        try:
-            response = aws.client("stepfunctions").start_execution(
-                stateMachineArn=state_machine_arn, name=name, input=execution_input(upload)
-            )
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "ExecutionAlreadyExists":
-                raise  # let Lambda retry the event; the names keep the retry from duplicating
-            logger.info(
-                "trigger: %s was already started for s3://%s/%s", name, upload.bucket, upload.key
-            )
-            duplicates.append({"key": upload.key, "name": name})
-            continue
-        logger.info("trigger: started %s for s3://%s/%s", name, upload.bucket, upload.key)
-        started.append({"key": upload.key, "name": name, "executionArn": response["executionArn"]})
+    started, duplicates = s3_uploads.start_executions(
+        uploads,
+        state_machine_arn=state_machine_arn,
+        name=execution_name,
+        input_text=execution_input,
+        sfn=aws.client("stepfunctions"),
+        log=logger,
+    )
     return {"started": started, "duplicates": duplicates, "skipped": skipped}

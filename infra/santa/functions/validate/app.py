@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import aws
+from vendor import aws
 
 logger = logging.getLogger()
 logger.setLevel(logging.INFO)
