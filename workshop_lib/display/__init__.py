@@ -10,7 +10,7 @@ functions that need them, so importing workshop_lib stays fast.
 from __future__ import annotations
 
 from . import _theme as theme
-from ._figures import count_ticks, dollar_ticks, new_figure
+from ._figures import count_ticks, dollar_ticks, figure_png, new_figure, png_img
 from ._html import escape, html_block, html_table, number, text_table, usd
 from ._mixin import Displayable
 from ._protect import IGNORE_CLASS, is_protected, protect, protected, unprotected_dollars
@@ -24,12 +24,14 @@ __all__ = [
     "count_ticks",
     "dollar_ticks",
     "escape",
+    "figure_png",
     "float_slider",
     "html_block",
     "html_table",
     "is_protected",
     "new_figure",
     "number",
+    "png_img",
     "protect",
     "protected",
     "selection_slider",

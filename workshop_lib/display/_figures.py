@@ -1,7 +1,11 @@
-"""matplotlib figures that display once in a notebook and never open a window elsewhere."""
+"""matplotlib figures that display once in a notebook and never open a window elsewhere, and
+pictures of them inside an HTML page."""
 
 from __future__ import annotations
 
+import base64
+import html
+import io
 from typing import Any
 
 
@@ -12,6 +16,21 @@ def new_figure(rows: int = 1, *, height: float = 3.6, sharex: bool = False) -> t
     figure, axes = plt.subplots(rows, 1, figsize=(8, height * rows), sharex=sharex, squeeze=False)
     plt.close(figure)
     return figure, [row[0] for row in axes]
+
+
+def figure_png(figure: Any, *, dpi: float = 100, facecolor: str | None = None) -> bytes:
+    """The figure as PNG bytes (`facecolor` paints its background, e.g. white behind images)."""
+    buffer = io.BytesIO()
+    options = {"facecolor": facecolor} if facecolor else {}
+    figure.savefig(buffer, format="png", dpi=dpi, **options)
+    return buffer.getvalue()
+
+
+def png_img(png: bytes, alt: str, *, style: str = "max-width:100%;height:auto") -> str:
+    """An <img> whose picture is inside the page itself (a data: URI), so it survives export."""
+    encoded = base64.b64encode(png).decode("ascii")
+    css = f' style="{style}"' if style else ""
+    return f'<img src="data:image/png;base64,{encoded}" alt="{html.escape(alt, quote=True)}"{css}>'
 
 
 def dollar_ticks(axis: Any) -> None:

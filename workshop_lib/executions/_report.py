@@ -6,10 +6,9 @@ no scripts, no stylesheets or fonts from elsewhere.
 
 from __future__ import annotations
 
-import base64
-import io
 from typing import TYPE_CHECKING
 
+from ..display import figure_png, png_img
 from ._html import _FONT, esc, execution_html, execution_logs_html, muted, section
 
 if TYPE_CHECKING:
@@ -44,10 +43,4 @@ def _timeline_image(execution: Execution, *, with_logs: bool) -> str:
         figure = execution.timeline(with_logs=with_logs)
     except Exception as error:  # matplotlib trouble must not cost the whole report
         return muted(f"The timeline could not be drawn: {error}")
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=110)
-    encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return (
-        f"<img alt='Timeline of the execution' style='max-width:100%' "
-        f"src='data:image/png;base64,{encoded}'>"
-    )
+    return png_img(figure_png(figure, dpi=110), "Timeline of the execution", style="max-width:100%")

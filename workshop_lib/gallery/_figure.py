@@ -6,10 +6,8 @@ is shown twice in Jupyter and no window opens outside it.
 
 from __future__ import annotations
 
-import base64
 import functools
 import html
-import io
 import math
 import textwrap
 from collections.abc import Sequence
@@ -19,7 +17,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from PIL import Image
 
-from ..display import Displayable, html_table
+from ..display import Displayable, figure_png, html_table, png_img
 
 _PANEL_INCHES = 3.2
 _DPI = 100
@@ -89,21 +87,6 @@ def build_figure(panels: Sequence[Panel], *, title: str | None = None, columns: 
     return figure
 
 
-def figure_png(figure: Figure) -> bytes:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=_DPI, facecolor="white")
-    return buffer.getvalue()
-
-
-def png_img_tag(png: bytes, alt: str) -> str:
-    """An <img> whose picture is inside the page itself (a data: URI), so it survives export."""
-    encoded = base64.b64encode(png).decode("ascii")
-    return (
-        f'<img src="data:image/png;base64,{encoded}" alt="{html.escape(alt, quote=True)}" '
-        f'style="max-width:100%;height:auto">'
-    )
-
-
 class FigureView(Displayable):
     """What Comparison and Gallery share: a cached PNG of `figure()`, shown in HTML with a
     table of `_rows()` under `HEADERS`. Subclasses set `title` and `HEADERS`."""
@@ -120,7 +103,7 @@ class FigureView(Displayable):
     @functools.cached_property
     def png(self) -> bytes:
         """The figure as PNG bytes, without its title: the HTML shows the title once, as text."""
-        return figure_png(self.figure(titled=False))
+        return figure_png(self.figure(titled=False), dpi=_DPI, facecolor="white")
 
     def _html(self) -> str:
         # Only HTML (no _repr_png_): Jupyter saves every representation an object offers, and
@@ -128,6 +111,6 @@ class FigureView(Displayable):
         heading = f"<strong>{html.escape(self.title)}</strong>" if self.title else ""
         alt = "; ".join(" ".join(row[:4]) for row in self._rows())
         return (
-            f"<figure style='margin:0'>{heading}{png_img_tag(self.png, alt)}"
+            f"<figure style='margin:0'>{heading}{png_img(self.png, alt)}"
             f"<figcaption>{html_table(self.HEADERS, self._rows())}</figcaption></figure>"
         )

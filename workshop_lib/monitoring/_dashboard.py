@@ -8,17 +8,15 @@ account (there is a console to look at it); offline it returns a note and the bo
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import html
-import io
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from .. import clients
-from ..display import Displayable, html_block, html_table, new_figure, number
+from ..display import Displayable, figure_png, html_block, html_table, new_figure, number, png_img
 from ._metrics import (
     LAMBDA_NAMESPACE,
     STATES_NAMESPACE,
@@ -119,10 +117,7 @@ class Dashboard(Displayable):
         return rows
 
     def _html(self) -> str:
-        buffer = io.BytesIO()
-        self.plot().savefig(buffer, format="png", dpi=72)
-        image = base64.b64encode(buffer.getvalue()).decode("ascii")
-        picture = f"<img alt='{html.escape(self.title)}' src='data:image/png;base64,{image}'>"
+        picture = png_img(figure_png(self.plot(), dpi=72), self.title, style="")
         table = html_table(("resource", "metric", "over the window", "value"), self._rows())
         details = f"<details><summary>Numbers</summary>{table}</details>"
         return html_block(self.title, picture, details)
