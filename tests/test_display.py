@@ -56,20 +56,25 @@ def test_the_walk_finds_the_library_classes_that_show_html():
 
 
 def test_every_html_representation_is_protected_from_maths():
-    # A Displayable writes _html() and inherits the protected _repr_html_; any other way of
-    # returning HTML to Jupyter must be decorated with `protected` itself.
+    # One rule: a class shows HTML by being a Displayable that writes _html(); the mixin's
+    # _repr_html_ is the only one in the library, and it is protected. A rich bundle with
+    # text/html (a diagram, a live execution) is the one other way, and it must be protected.
+    assert is_protected(Displayable._repr_html_)
     bare = [
         f"{cls.__module__}.{cls.__qualname__}.{name}"
         for cls in CLASSES
+        if cls is not Displayable
         for name in _shows_html(cls)
-        if not (name == "_html" and issubclass(cls, Displayable))
-        and not is_protected(getattr(cls, "_repr_html_" if name == "_html" else name))
+        if (name == "_html" and not issubclass(cls, Displayable))
+        or name == "_repr_html_"
+        or (name == "_repr_mimebundle_" and not is_protected(vars(cls)[name]))
     ]
     assert not bare, (
-        "These return HTML that JupyterLab's maths renderer would mangle; make the class a "
-        f"workshop_lib.display.Displayable that writes _html(): {bare}"
+        "These return HTML that JupyterLab's maths renderer would mangle: make the class a "
+        "workshop_lib.display.Displayable that writes _html() (a _repr_mimebundle_ with "
+        f"text/html needs @protected): {bare}"
     )
-    assert "_repr_html_" not in vars(LambdaCost) and issubclass(LambdaCost, Displayable)
+    assert issubclass(LambdaCost, Displayable) and "_html" in vars(LambdaCost)
 
 
 def test_a_displayable_shows_its_html_protected():
