@@ -121,10 +121,9 @@ def _validate(args: argparse.Namespace) -> int:
 def _package(args: argparse.Namespace) -> int:
     """Each function's Lambda zip, dependencies included (here, not in packaging: finding the
     app is deploy's job, and packaging sits below it)."""
-    from ..owner import state_dir
-    from ..packaging import Target, build_package
     from ..templates import functions, load_template
     from ._apps import resolve_app
+    from ._deploy import function_package
 
     app = resolve_app(args.app)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -132,12 +131,7 @@ def _package(args: argparse.Namespace) -> int:
     for logical_id, (folder, settings) in functions(
         load_template(app.template), app.directory
     ).items():
-        package = build_package(
-            folder,
-            name=logical_id,
-            target=Target(settings.runtime, settings.architecture),
-            cache_dir=state_dir() / "packages",
-        )
+        package = function_package(folder, logical_id, settings)
         (args.out / f"{logical_id}.zip").write_bytes(package.data)
         print(
             f"{logical_id:<28} {settings.runtime:<11} {settings.architecture:<7} "

@@ -11,11 +11,12 @@ from .. import clients
 from .. import constants as C
 from ..display import Displayable
 from ..errors import DeployError
-from ..packaging import Target, build_package
+from ..owner import state_dir
+from ..packaging import FunctionPackage, Target, build_package
+from ..templates import FunctionSettings, code_only, load_template, package, translate
 from ._apps import App, resolve_app
 from ._artifacts import upload_artifact
 from ._stack import Stack, create_or_update, delete, describe
-from ..templates import FunctionSettings, code_only, load_template, package, translate
 from ._validation import validate
 
 
@@ -34,14 +35,17 @@ def build_template(app: App, *, parameters: dict[str, Any] | None = None) -> dic
 
 def with_dependencies(folder: Path, logical_id: str, settings: FunctionSettings) -> bytes:
     """The function's code plus its requirements, built for its Lambda runtime and architecture."""
-    from ..cloud import state_dir
+    return function_package(folder, logical_id, settings).data
 
+
+def function_package(folder: Path, logical_id: str, settings: FunctionSettings) -> FunctionPackage:
+    """Build one function for the Lambda platform (wheels cached in the state directory)."""
     return build_package(
         folder,
         name=logical_id,
         target=Target(settings.runtime, settings.architecture),
         cache_dir=state_dir() / "packages",
-    ).data
+    )
 
 
 def deploy(name: str, *, parameters: dict[str, str] | None = None) -> Stack:
