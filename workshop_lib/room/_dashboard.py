@@ -1,7 +1,7 @@
 """The instructor's page: self-contained HTML (no script, no CDN) that reloads itself.
 
-The outer element carries class="mathjax_ignore" so JupyterLab's maths renderer leaves the
-page's text alone when the same HTML is shown in a notebook.
+The outer element carries the class display.IGNORE_CLASS ("mathjax_ignore") so JupyterLab's
+maths renderer leaves the page's text alone when the same HTML is shown in a notebook.
 """
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 from urllib.parse import quote
+
+from ..display import IGNORE_CLASS
 
 _MARKS = {"correct": "✔", "incorrect": "✘", "not attempted": "…"}
 _STYLE = """
@@ -44,7 +46,7 @@ def fragment(data: dict[str, Any], *, token: str | None = None, refresh: int | N
     columns = data["columns"]
     learners = data["learners"]
     rule = data["stuck_rule"]
-    out = [f"<div class='room mathjax_ignore'><style>{_STYLE}</style>"]
+    out = [f"<div class='room {IGNORE_CLASS}'><style>{_STYLE}</style>"]
     csv_link = f" · <a href='room.csv?token={quote(token)}'>Download CSV</a>" if token else ""
     again = f" · refreshes every {refresh} s" if refresh else ""
     out.append(
