@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
-import time
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 from conftest import zip_source
-from workshop_lib.costs._reports import function_name
 
 from workshop_lib import clients
 from workshop_lib.costs import (
     CostInputError,
-    ExecutionEvent,
     RequestProfile,
     count_transitions,
     lambda_cost,
@@ -22,9 +20,11 @@ from workshop_lib.costs import (
     measured_break_even,
     requests_from_counter,
 )
+from workshop_lib.executions import Execution, HistoryEvent, Step
 from workshop_lib.lambda_report import LambdaReport
 from workshop_lib.paths import REPO
 from workshop_lib.pricing import load_prices
+from workshop_lib.waiting import wait_for_execution
 
 # One S3 PUT, one S3 GET, one DynamoDB PutItem and one SNS Publish per successful run; the first
 # attempt of a run with "fail_first" raises Flaky before touching anything.
@@ -113,11 +113,8 @@ def _run(machine: str, **event: object) -> str:
     arn = sfn.start_execution(stateMachineArn=machine, input=json.dumps({"run": run, **event}))[
         "executionArn"
     ]
-    for _ in range(300):
-        if sfn.describe_execution(executionArn=arn)["status"] != "RUNNING":
-            return arn
-        time.sleep(0.05)
-    raise AssertionError("the execution did not finish")
+    wait_for_execution(arn, timeout=15, sfn=sfn)
+    return arn
 
 
 @pytest.fixture(scope="module")
@@ -153,6 +150,19 @@ def test_every_attempt_that_ran_is_priced_from_its_report_line(app, retried_run)
         assert reports[invoke.request_id].billed_duration_ms == invoke.billed_ms
     expected = sum(lambda_cost(i.memory_mb, i.billed_ms, 1).total_cost for i in measured.invokes)
     assert measured.cost.by_service["Lambda"] == pytest.approx(expected)
+
+
+def test_an_execution_read_by_the_executions_package_is_what_is_measured(retried_run):
+    execution = Execution.from_arn(retried_run)
+    measured = measure_execution(execution)
+    assert measured.execution is execution
+    assert measured.transitions == measure_execution(retried_run).transitions
+    # The invokes priced are the REPORT lines the execution's logs pair with its attempts.
+    attempts = execution.step("Work").attempts
+    assert all(attempt.report is not None for attempt in attempts)
+    assert sorted(a.report.request_id for a in attempts) == sorted(
+        invoke.request_id for invoke in measured.invokes
+    )
 
 
 def test_requests_are_measured_by_the_local_cloud_during_the_execution(retried_run):
@@ -273,7 +283,8 @@ def test_an_express_execution_is_read_from_its_logs_and_billed_by_duration(expre
     )
     measured = measure_execution(result)
     assert measured.workflow_type == "express"
-    assert measured.record.source.startswith("CloudWatch Logs")
+    assert measured.source.startswith("CloudWatch Logs")
+    assert measured.execution.express and measured.execution.log_group in measured.source
     assert measured.transitions.states_entered == 4
     assert len(measured.invokes) == 1
     billed = result["billingDetails"]["billedDurationInMilliseconds"]
@@ -339,8 +350,8 @@ def test_throttled_attempts_cost_transitions_but_no_lambda_time(lambda_role):
 # -- the counting rules on their own ---------------------------------------------------------------
 
 
-def _event(id_: int, kind: str, previous: int | None = None, **details: object) -> ExecutionEvent:
-    return ExecutionEvent(id_, kind, float(id_), previous, details)
+def _event(id_: int, kind: str, previous: int | None = None, **details: object) -> HistoryEvent:
+    return HistoryEvent(id_, previous or 0, kind, datetime.fromtimestamp(id_, UTC), details)
 
 
 def test_map_iterations_count_their_states_and_retries_follow_the_parent_links():
@@ -396,7 +407,13 @@ def test_counter_operations_become_billable_units():
     ],
 )
 def test_function_names_are_read_from_any_reference(reference: str, name: str):
-    assert function_name(reference) == name
+    state = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::lambda:invoke",
+        "Parameters": {"FunctionName": reference},
+    }
+    step = Step("Resize", "Task", datetime.now(UTC), state_definition=state)
+    assert step.function_name == name
 
 
 def _state_names(states: dict) -> set[str]:

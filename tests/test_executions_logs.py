@@ -82,3 +82,16 @@ def test_attempts_pair_by_request_id_first_then_by_the_closest_start():
     assert pairs[by_id].request_id == B
     assert pairs[by_time].request_id == A
     assert too_late not in pairs
+
+
+def test_a_throttled_attempt_ran_no_code_so_it_takes_no_invoke():
+    refused = Attempt(
+        number=1,
+        started=T0,
+        ended=T0 + timedelta(seconds=0.1),
+        status="FAILED",
+        error="Lambda.TooManyRequestsException",
+        cause="Rate Exceeded.",
+    )
+    failed = Attempt(number=1, started=T0, status="FAILED", error="ConnectionError")
+    assert refused.throttled and not failed.throttled

@@ -6,7 +6,8 @@ Every price comes from `workshop_lib.pricing.load_prices()`; pass `prices=` to u
     >>> from workshop_lib.costs import lambda_cost, stepfunctions_cost, standard_vs_express
     >>> lambda_cost(memory_mb=1024, duration_ms=28, invocations=60_000_000)
 
-Measured costs read real executions in the current cloud (offline or aws mode):
+Measured costs read real executions in the current cloud (offline or aws mode), through
+`workshop_lib.executions` (its `Execution`: events, steps and their REPORT lines):
 
     >>> measure_app("santa")                       # the latest executions of a deployed app
     >>> measure_execution(execution_arn).cost      # one execution, as a WorkflowCost
@@ -16,6 +17,7 @@ Measured costs read real executions in the current cloud (offline or aws mode):
 from __future__ import annotations
 
 from ..display import SliderPanel
+from ..executions import TransitionCount, count_transitions
 from ._break_even import BreakEven, Crossing, standard_vs_express
 from ._controls import cost_controls, workflow_at_memory
 from ._cpu_model import model_duration_ms, vcpu_share
@@ -23,9 +25,8 @@ from ._errors import CostInputError
 from ._estimate import estimate_usd
 from ._express import ExpressCopy, express_copy
 from ._express_logs import ExpressLogging, express_logging
-from ._history import ExecutionEvent, ExecutionRecord, read_execution
 from ._lambda import LambdaCost, lambda_cost
-from ._measured import REQUEST_MODES, MeasuredExecution, measure_execution
+from ._measured import REQUEST_MODES, MeasuredExecution, MeasuredInvoke, measure_execution
 from ._measured_workflow import (
     MeasuredWorkflow,
     measure_app,
@@ -40,10 +41,8 @@ from ._power_tuning import (
     invoke_cost,
     trimmed_mean,
 )
-from ._reports import LambdaAttempt, MeasuredInvoke
 from ._requests import RequestCount, RequestProfile, requests_from_counter
 from ._stepfunctions import WORKFLOW_TYPES, StepFunctionsCost, stepfunctions_cost
-from ._transitions import TransitionCount, count_transitions
 from ._tuner import PowerTuningRun, tune_function
 from ._workflow import SERVICES, LambdaInvocation, MonthlyCost, WorkflowCost
 
@@ -56,11 +55,8 @@ __all__ = [
     "BreakEven",
     "CostInputError",
     "Crossing",
-    "ExecutionEvent",
-    "ExecutionRecord",
     "ExpressCopy",
     "ExpressLogging",
-    "LambdaAttempt",
     "LambdaCost",
     "LambdaInvocation",
     "MeasuredExecution",
@@ -88,7 +84,6 @@ __all__ = [
     "measure_executions",
     "measured_break_even",
     "model_duration_ms",
-    "read_execution",
     "requests_from_counter",
     "standard_vs_express",
     "stepfunctions_cost",

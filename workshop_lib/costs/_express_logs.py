@@ -4,7 +4,8 @@ An Express workflow keeps no history: logging at level ALL with execution data i
 sees what it did, and CloudWatch Logs bills every byte of it (at the vended logs rate, per AWS's
 Step Functions guide). The size is measured from the log group itself: each execution's log
 events, by their message bytes. The price is `cloudwatch.logs.vended_ingestion` in the price
-book (its status says how sure it is).
+book (its status says how sure it is). The records are found as `workshop_lib.executions`
+finds an Express execution's events.
 
     logging = express_logging(express_copy, express_runs)   # runs: StartSyncExecution answers
     logging.per_execution, logging.monthly(1_000_000)
@@ -12,13 +13,13 @@ book (its status says how sure it is).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from .. import clients
 from ..display import Displayable, html_block, html_table, number, text_table, usd
+from ..executions import ExecutionError, express_log_messages
 from ..pricing import PriceBook, load_prices
 from ._errors import CostInputError
 
@@ -91,19 +92,15 @@ def express_logging(
     arns = {run if isinstance(run, str) else str(run["executionArn"]) for run in runs}
     if not arns:
         raise CostInputError("No executions to measure.", hint="Pass the answers of .run().")
-    sizes = {arn: 0 for arn in arns}
-    counts = {arn: 0 for arn in arns}
-    logs = clients.client("logs")
-    for page in logs.get_paginator("filter_log_events").paginate(logGroupName=group):
-        for item in page.get("events", []):
-            message = str(item.get("message", ""))
-            try:
-                arn = json.loads(message).get("execution_arn")
-            except (ValueError, AttributeError):
-                continue
-            if arn in sizes:
-                sizes[arn] += len(message.encode("utf-8"))
-                counts[arn] += 1
+    sizes: dict[str, int] = {}
+    counts: dict[str, int] = {}
+    for arn in arns:
+        try:
+            messages = express_log_messages(group, arn)
+        except ExecutionError as error:
+            raise CostInputError(str(error.args[0]), hint=error.hint) from None
+        sizes[arn] = sum(len(message.encode("utf-8")) for message in messages)
+        counts[arn] = len(messages)
     missing = [arn for arn, count in counts.items() if count == 0]
     if missing:
         raise CostInputError(

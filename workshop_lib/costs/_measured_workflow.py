@@ -59,7 +59,7 @@ class MeasuredWorkflow(Displayable):
             billed = sum(i.billed_ms for i in run.invokes)
             rows.append(
                 (
-                    run.record.name + (" (typical)" if run is typical else ""),
+                    run.execution.name + (" (typical)" if run is typical else ""),
                     run.status,
                     str(run.transitions.total),
                     f"{len(run.invokes)} ({run.cold_starts} cold)",
@@ -100,7 +100,7 @@ class MeasuredWorkflow(Displayable):
         }
         return {
             "workflow": self.name,
-            "state_machine_arn": typical.record.state_machine_arn,
+            "state_machine_arn": typical.execution.state_machine_arn,
             "executions_measured": len(self.executions),
             "typical_execution": typical.arn,
             "per_execution": cost.per_execution,
@@ -206,7 +206,7 @@ def measured_break_even(
     and the billed duration and memory of an Express run of the same workflow."""
     std = standard.typical if isinstance(standard, MeasuredWorkflow) else standard
     exp = express.typical if isinstance(express, MeasuredWorkflow) else express
-    if std.record.express or not exp.record.express:
+    if std.express or not exp.express:
         raise CostInputError(
             "Give a Standard execution first and an Express execution second.",
             hint="measured_break_even(measure_execution(arn), measure_execution(sync_result))",
@@ -214,7 +214,7 @@ def measured_break_even(
     return standard_vs_express(
         transitions_per_execution=float(std.transitions.total),
         duration_ms=float(exp.express_billed_duration_ms or 0.0),
-        memory_mb=exp.record.billed_memory_mb,
+        memory_mb=exp.billed_memory_mb,
         free_tier=free_tier,
         prices=std.prices,
     )

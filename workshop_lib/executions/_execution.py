@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ..display import Displayable, protected
 from ..graph import GraphError, StateMachineGraph, StateOverlay
 from . import _history
+from ._arns import ExecutionArn
 from ._errors import StepNotFoundError
 from ._event_table import EventTable
 from ._events import HistoryEvent, parse_json, to_utc
@@ -77,31 +78,49 @@ class Execution(Displayable):
     @classmethod
     def from_express_logs(
         cls,
-        log_group: str,
+        log_group: str | None,
         execution_arn: str,
         *,
         definition: Mapping[str, Any] | None = None,
+        description: Mapping[str, Any] | None = None,
+        wait_s: float = 0.0,
     ) -> Execution:
         """An Express execution, rebuilt from the log records its state machine wrote.
 
         Express workflows keep no history in Step Functions; with LoggingConfiguration level
-        ALL, every event goes to CloudWatch Logs instead, and that is read here.
+        ALL, every event goes to CloudWatch Logs instead, and that is read here. `log_group`
+        None reads the group the state machine's LoggingConfiguration names. `description`:
+        what StartSyncExecution answered, if you have it (AWS's own status, times, input and
+        output; its times narrow the search). `wait_s`: how long to wait for the last record.
         """
-        events = _history.read_express_events(log_group, execution_arn)
-        machine = _history.state_machine_arn_of(execution_arn)
+        parsed = ExecutionArn.parse(execution_arn)
+        given = dict(description or {})
+        group = log_group or _history.express_log_group(parsed.state_machine_arn)
+        events = _history.read_express_events(
+            group,
+            execution_arn,
+            since=to_utc(given["startDate"]) if given.get("startDate") else None,
+            until=to_utc(given["stopDate"]) if given.get("stopDate") else None,
+            wait_s=wait_s,
+        )
         if definition is None:
-            definition = _history.fetch_definition(None, machine)
-        description = {
-            "executionArn": execution_arn,
-            "stateMachineArn": machine,
-            "name": _history.execution_name_of(execution_arn),
-        }
+            definition = _history.fetch_definition(None, parsed.state_machine_arn)
         return cls(
             events,
             definition=definition,
-            description=description,
-            express_log_group=log_group,
+            description={
+                "executionArn": execution_arn,
+                "stateMachineArn": parsed.state_machine_arn,
+                "name": parsed.name,
+                **given,
+            },
+            express_log_group=group,
         )
+
+    @property
+    def log_group(self) -> str | None:
+        """The CloudWatch Logs group an Express execution was read from (None for Standard)."""
+        return self._express_log_group
 
     def refresh(self) -> Execution:
         """Read the execution again (for one still running). Returns itself."""
@@ -128,12 +147,16 @@ class Execution(Displayable):
     def name(self) -> str:
         if self._description.get("name"):
             return str(self._description["name"])
-        return _history.execution_name_of(self.arn) if self.arn else "(unnamed execution)"
+        if not self.arn:
+            return "(unnamed execution)"
+        parsed = ExecutionArn.read(self.arn)
+        return parsed.name if parsed else self.arn
 
     @property
     def state_machine_arn(self) -> str | None:
         found = self._description.get("stateMachineArn")
-        return found or (_history.state_machine_arn_of(self.arn) if self.arn else None)
+        parsed = ExecutionArn.read(self.arn) if self.arn and not found else None
+        return found or (parsed.state_machine_arn if parsed else None)
 
     @property
     def state_machine_name(self) -> str | None:

@@ -14,8 +14,10 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .. import clients
+from ._arns import ExecutionArn
 from ._errors import ExecutionError, ExecutionNotFoundError, ExpressLogsError, WatchTimeoutError
 from ._execution import Execution
+from ._history import express_log_group
 
 FIRST_DELAY = 0.2
 MAX_DELAY = 2.0
@@ -54,7 +56,8 @@ def run(
     try:
         execution = Execution.from_arn(arn)
     except ExecutionNotFoundError:
-        if ":express:" not in arn:
+        parsed = ExecutionArn.read(arn)
+        if parsed is None or not parsed.express:
             raise
         execution = _first_express_records(state_machine_arn, arn)
     if wait:
@@ -123,22 +126,7 @@ def _cell_number() -> int | None:
 
 def _first_express_records(state_machine_arn: str, execution_arn: str) -> Execution:
     """An Express execution read from its logs, waiting for the first records to arrive."""
-    description = clients.client("stepfunctions").describe_state_machine(
-        stateMachineArn=state_machine_arn
-    )
-    logging = description.get("loggingConfiguration") or {}
-    destinations = logging.get("destinations") or []
-    group = (
-        (destinations[0].get("cloudWatchLogsLogGroup") or {}).get("logGroupArn")
-        if destinations
-        else None
-    )
-    if not group or logging.get("level") != "ALL":
-        raise ExpressLogsError(
-            "This Express state machine does not log every event, so its progress cannot be "
-            "followed.",
-            hint="Set its LoggingConfiguration to level ALL with a CloudWatch Logs destination.",
-        )
+    group = express_log_group(state_machine_arn)
     deadline = time.monotonic() + _EXPRESS_LOGS_WAIT
     delay = FIRST_DELAY
     while True:

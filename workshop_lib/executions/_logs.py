@@ -123,7 +123,11 @@ class ExecutionLogs(list[StepLogs], Displayable):
 
 
 def collect_logs(task_steps: Sequence[Step], *, now: datetime) -> ExecutionLogs:
-    """Read each function's log group once, over the window its steps ran in, and pair."""
+    """Read each function's log group once, over the window its steps ran in, and pair.
+
+    Each paired attempt gets its request id and REPORT line (`Attempt.report`): the timeline
+    splits cold starts with them, and the cost model bills them.
+    """
     by_function: dict[str, list[Step]] = defaultdict(list)
     for step in task_steps:
         if step.function_name and step.attempts:
@@ -131,7 +135,10 @@ def collect_logs(task_steps: Sequence[Step], *, now: datetime) -> ExecutionLogs:
     paired: dict[Attempt, InvocationLog] = {}
     notes: dict[str, str] = {}
     for name, steps in by_function.items():
-        attempts = [a for s in steps for a in s.attempts]
+        # A throttled attempt ran no code: it has no log, and must not take another's.
+        attempts = [a for s in steps for a in s.attempts if not a.throttled]
+        if not attempts:
+            continue
         start = min(a.started for a in attempts) - _WINDOW_MARGIN
         end = max((a.ended or now) for a in attempts) + _WINDOW_MARGIN
         try:

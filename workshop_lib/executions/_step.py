@@ -51,6 +51,16 @@ class Attempt:
     def succeeded(self) -> bool:
         return self.status == "SUCCEEDED"
 
+    @property
+    def throttled(self) -> bool:
+        """Lambda refused the invoke (too many at once): no code ran, so no log, no bill."""
+        error, cause = self.error or "", self.cause or ""
+        return (
+            "TooManyRequests" in error
+            or "TooManyRequestsException" in cause
+            or cause.startswith("Rate Exceeded")
+        )
+
     def __repr__(self) -> str:
         what = self.status + (f" {self.error}" if self.error else "")
         return f"<Attempt {self.number}: {what}>"

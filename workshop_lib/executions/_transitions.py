@@ -19,9 +19,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from ._history import ExecutionEvent
-
-ATTEMPT_EVENTS = frozenset({"LambdaFunctionScheduled", "TaskScheduled", "ActivityScheduled"})
+from ._events import ATTEMPT_SCHEDULED, HistoryEvent
 
 
 @dataclass(frozen=True)
@@ -42,7 +40,7 @@ class TransitionCount:
         return f"{self.total} ({self.states_entered} states entered + {self.retries} retries)"
 
 
-def count_transitions(events: Sequence[ExecutionEvent]) -> TransitionCount:
+def count_transitions(events: Sequence[HistoryEvent]) -> TransitionCount:
     """Count the billed transitions in an execution's events (see the module's rule)."""
     by_id = {event.id: event for event in events}
     entered: Counter[str] = Counter()
@@ -51,14 +49,14 @@ def count_transitions(events: Sequence[ExecutionEvent]) -> TransitionCount:
     chained = True
     for event in events:
         if event.type.endswith("StateEntered"):
-            entered[str(event.details.get("name", "?"))] += 1
-        elif event.type in ATTEMPT_EVENTS:
+            entered[event.state_name or "?"] += 1
+        elif event.type in ATTEMPT_SCHEDULED:
             attempts += 1
-            parent = by_id.get(event.previous_id) if event.previous_id else None
+            parent = by_id.get(event.previous_id)
             if parent is None:
                 chained = False
             elif not parent.type.endswith("StateEntered"):
-                retries[state_of(event, by_id)] += 1
+                retries[_state_of(event, by_id)] += 1
     if not chained:
         # Without parent links, count attempts beyond one per Task entry.
         tasks = sum(1 for e in events if e.type == "TaskStateEntered")
@@ -71,13 +69,13 @@ def count_transitions(events: Sequence[ExecutionEvent]) -> TransitionCount:
     )
 
 
-def state_of(event: ExecutionEvent, by_id: Mapping[int, ExecutionEvent]) -> str:
+def _state_of(event: HistoryEvent, by_id: Mapping[int, HistoryEvent]) -> str:
     """The name of the state an event belongs to: follow parents back to a `...StateEntered`."""
-    current: ExecutionEvent | None = event
+    current: HistoryEvent | None = event
     for _ in range(10_000):  # a guard against a malformed, looping history
         if current is None:
             break
         if current.type.endswith("StateEntered"):
-            return str(current.details.get("name", "?"))
-        current = by_id.get(current.previous_id) if current.previous_id else None
+            return current.state_name or "?"
+        current = by_id.get(current.previous_id)
     return "?"
