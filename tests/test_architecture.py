@@ -299,8 +299,17 @@ def unlisted_units(code: Code, layers: Layers) -> list[str]:
 
 
 def missing_all(lib: Path) -> list[str]:
-    """Every package `__init__` and every top-level module declares `__all__`."""
-    problems = []
+    """Every package `__init__` and every top-level module declares `__all__`; every public
+    folder of modules is a package (an underscored one, such as Lambda code the library ships
+    as data, need not be)."""
+    problems = [
+        f"{folder.relative_to(lib.parent)} holds Python modules but no __init__.py: make it a "
+        "package (with `__all__`), or underscore its name if it is data, not library code."
+        for folder in sorted({p.parent for p in lib.rglob("*.py")})
+        if folder != lib
+        and not (folder / "__init__.py").is_file()
+        and not any(part.startswith("_") for part in folder.relative_to(lib).parts)
+    ]
     files = [p for p in lib.glob("*.py")] + [p for _, p in modules(lib) if p.name == "__init__.py"]
     for path in sorted(set(files)):
         tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -564,8 +573,17 @@ def test_a_private_import_fails_but_not_inside_the_package(tmp_path: Path) -> No
 
 
 def test_a_package_without_all_fails(tmp_path: Path) -> None:
-    lib = _tree(tmp_path, {"mid/__init__.py": "from ._inner import *\n", "base.py": "X = 1\n"})
+    lib = _tree(
+        tmp_path,
+        {
+            "mid/__init__.py": "from ._inner import *\n",
+            "base.py": "X = 1\n",
+            "loose/mod.py": "",
+            "_data/handler.py": "",
+        },
+    )
     problems = missing_all(lib)
+    assert problems.pop(0).startswith("workshop_lib/loose holds Python modules but no __init__")
     assert [p.split(" ")[0] for p in problems] == [
         "workshop_lib/base.py",
         "workshop_lib/mid/__init__.py",
