@@ -123,7 +123,8 @@ def _default_timeout_with_heartbeat() -> None:
 
 
 def _name_heartbeat_timeouts() -> None:
-    from moto.stepfunctions.parser.asl.component.common.error_name import error_equals_decl
+    # A Retry or Catch on States.Timeout handles the heartbeat timeout too: that rule is
+    # workshop_lib.asl.error_matches, which _sfn_results applies to every ErrorEquals.
     from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import (
         StatesErrorName,
     )
@@ -134,7 +135,6 @@ def _name_heartbeat_timeouts() -> None:
     from moto.stepfunctions.parser.asl.eval.callback.callback import HeartbeatTimeoutError
 
     heartbeat = StatesErrorName(typ=StatesErrorNameType.StatesHeartbeatTimeout)
-    timeout = StatesErrorName(typ=StatesErrorNameType.StatesTimeout)
     original_from_error = state_task.StateTask._from_error
 
     def from_error(self: Any, env: Any, ex: Exception) -> Any:
@@ -147,18 +147,6 @@ def _name_heartbeat_timeouts() -> None:
         return failure
 
     state_task.StateTask._from_error = from_error
-
-    decl = error_equals_decl.ErrorEqualsDecl
-    original_eval = decl._eval_body
-
-    def eval_body(self: Any, env: Any) -> None:
-        error_name = env.stack[-1]
-        original_eval(self, env)
-        # States.Timeout also names a missed heartbeat (AWS documents both).
-        if not env.stack[-1] and error_name == heartbeat and timeout in self.error_names:
-            env.stack[-1] = True
-
-    decl._eval_body = eval_body
 
 
 def _answer_tokens_like_aws() -> None:

@@ -12,6 +12,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..asl import DEFAULT_BACKOFF_RATE, DEFAULT_INTERVAL_SECONDS, DEFAULT_MAX_ATTEMPTS
+
 # Data-test comparisons: the operator to print, keyed by the rule's field name (without `Path`).
 _COMPARISONS: dict[str, str] = {}
 for _family in ("String", "Numeric", "Boolean", "Timestamp"):
@@ -36,9 +38,6 @@ _TYPE_TESTS: dict[str, tuple[str, str]] = {
 }
 
 _JSONATA = re.compile(r"^\s*\{%(.*)%\}\s*$", re.DOTALL)
-_DEFAULT_MAX_ATTEMPTS = 3
-_DEFAULT_INTERVAL_SECONDS = 1
-_DEFAULT_BACKOFF_RATE = 2.0
 
 
 def condition_text(rule: Mapping[str, Any]) -> str:
@@ -114,8 +113,8 @@ def retry_detail(retriers: Sequence[Mapping[str, Any]]) -> list[str]:
         if attempts == 0:
             lines.append(f"Never retried: {errors}")
             continue
-        interval = retrier.get("IntervalSeconds", _DEFAULT_INTERVAL_SECONDS)
-        backoff = retrier.get("BackoffRate", _DEFAULT_BACKOFF_RATE)
+        interval = retrier.get("IntervalSeconds", DEFAULT_INTERVAL_SECONDS)
+        backoff = retrier.get("BackoffRate", DEFAULT_BACKOFF_RATE)
         text = f"Retry {errors}: up to {attempts}×, first after {interval} s, backoff ×{backoff}"
         if "MaxDelaySeconds" in retrier:
             text += f", at most {retrier['MaxDelaySeconds']} s apart"
@@ -126,8 +125,8 @@ def retry_detail(retriers: Sequence[Mapping[str, Any]]) -> list[str]:
 
 
 def _attempts(retrier: Mapping[str, Any]) -> int:
-    value = retrier.get("MaxAttempts", _DEFAULT_MAX_ATTEMPTS)
-    return value if isinstance(value, int) else _DEFAULT_MAX_ATTEMPTS
+    value = retrier.get("MaxAttempts", DEFAULT_MAX_ATTEMPTS)
+    return value if isinstance(value, int) else DEFAULT_MAX_ATTEMPTS
 
 
 def _first_errors(retrier: Mapping[str, Any]) -> str:
