@@ -12,7 +12,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from typing import Any
 import pytest
 
 from workshop_lib import clients
+from workshop_lib.waiting import wait_for_execution
 
 PASS_MACHINE = {"StartAt": "Hello", "States": {"Hello": {"Type": "Pass", "End": True}}}
 
@@ -86,10 +86,7 @@ def test_list_and_describe_executions_match_what_boto3_started(local_cloud, role
     machine = _machine(role_arn, "STANDARD", PASS_MACHINE)
     sfn = clients.client("stepfunctions")
     started = sfn.start_execution(stateMachineArn=machine, input='{"child": "Ada"}')
-    for _ in range(200):  # Step Functions has no waiter for executions
-        if sfn.describe_execution(executionArn=started["executionArn"])["status"] != "RUNNING":
-            break
-        time.sleep(0.05)
+    wait_for_execution(started["executionArn"], timeout=10, sfn=sfn)
     listed = aws(
         local_cloud.port, "stepfunctions", "list-executions", "--state-machine-arn", machine
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ import pytest
 from workshop_lib import clients
 from workshop_lib.cli import main
 from workshop_lib.deploy import deploy, destroy
+from workshop_lib.waiting import wait_for_execution
 
 TEMPLATE = """
 AWSTemplateFormatVersion: "2010-09-09"
@@ -66,8 +66,7 @@ def app(local_cloud, tmp_path_factory) -> str:
 def _run(machine: str) -> None:
     sfn = clients.client("stepfunctions")
     arn = sfn.start_execution(stateMachineArn=machine, input='{"hello": "world"}')["executionArn"]
-    while sfn.describe_execution(executionArn=arn)["status"] == "RUNNING":
-        time.sleep(0.05)
+    wait_for_execution(arn, timeout=60, sfn=sfn)
 
 
 def _json(capsys, *argv: str) -> dict:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import json
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,6 +19,7 @@ from workshop_lib import clients
 from workshop_lib.gallery import sample_manifest
 from workshop_lib.images_app import BatchResults, DistributedBatchRun, ImageApp
 from workshop_lib.paths import IMAGES_STATEMACHINES
+from workshop_lib.waiting import wait_for_execution
 
 FILES = sample_manifest()["files"]
 BAD = ["truncated.jpg", "not_an_image.jpg"]
@@ -163,8 +163,7 @@ def run_copy(app: ImageApp, tolerated: int) -> tuple[dict[str, Any], str]:
         execution = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"prefix": PREFIX}))[
             "executionArn"
         ]
-        while (described := sfn.describe_execution(executionArn=execution))["status"] == "RUNNING":
-            time.sleep(0.2)
+        described = wait_for_execution(execution, timeout=600, poll=0.2, sfn=sfn)
     finally:
         sfn.delete_state_machine(stateMachineArn=arn)
     return described, execution.rsplit(":", 1)[-1]

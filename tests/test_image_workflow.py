@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import time
 import uuid
 import zipfile
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ import pytest
 from workshop_lib import clients, cloud
 from workshop_lib.graph import StateMachineGraph
 from workshop_lib.paths import IMAGES_STATEMACHINES
+from workshop_lib.waiting import wait_for_execution
 
 STATEMACHINE = IMAGES_STATEMACHINES
 SINGLE = json.loads((STATEMACHINE / "image_processor.asl.json").read_text(encoding="utf-8"))
@@ -155,10 +155,7 @@ def machines(local_cloud: Any, lambda_role: str) -> Iterator[dict[str, str]]:
 def run(arn: str, document: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     sfn = clients.client("stepfunctions")
     execution = sfn.start_execution(stateMachineArn=arn, input=json.dumps(document))
-    while (found := sfn.describe_execution(executionArn=execution["executionArn"]))[
-        "status"
-    ] == "RUNNING":
-        time.sleep(0.02)
+    found = wait_for_execution(execution["executionArn"], timeout=120, poll=0.02, sfn=sfn)
     events = sfn.get_execution_history(executionArn=execution["executionArn"], maxResults=1000)
     return found, events["events"]
 

@@ -22,6 +22,7 @@ from workshop_lib.monitoring import (
     publish_dashboard,
     short_name,
 )
+from workshop_lib.waiting import wait_for_execution
 
 
 @pytest.fixture(scope="module")
@@ -52,8 +53,7 @@ def activity(lambda_role) -> dict[str, object]:
         ),
     )["stateMachineArn"]
     execution = sfn.start_execution(stateMachineArn=machine)["executionArn"]
-    while sfn.describe_execution(executionArn=execution)["status"] == "RUNNING":
-        time.sleep(0.05)
+    wait_for_execution(execution, timeout=60, sfn=sfn)
     return {"function": name, "machine": machine, "since": started}
 
 

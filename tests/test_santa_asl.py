@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ import workshop_lib as wl
 from workshop_lib import clients, santa
 from workshop_lib.deploy import resolve_app
 from workshop_lib.templates import load_template
+from workshop_lib.waiting import wait_for_execution
 
 pytestmark = pytest.mark.cloud
 
@@ -232,10 +232,7 @@ class Machine:
         arn = sfn.start_execution(
             stateMachineArn=self.arn, input=json.dumps({**document, "plan": plan})
         )["executionArn"]
-        deadline = time.monotonic() + 30
-        while (described := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
-            assert time.monotonic() < deadline, "the execution did not finish"
-            time.sleep(0.02)
+        described = wait_for_execution(arn, timeout=30, poll=0.02, sfn=sfn)
         events = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
         output = json.loads(described["output"]) if described.get("output") else None
         return Outcome(described["status"], described.get("error"), output, events)
