@@ -1,5 +1,5 @@
 """Drawing an architecture as one self-contained SVG, in the look of the state-machine graphs
-(same fonts, box style, arrows and label pills; see `workshop_lib.graph._theme`).
+(same fonts, box style, arrows and label pills; see `workshop_lib.graph.style`).
 
 Columns, left to right: event sources, the functions they trigger, state machines, the
 functions those invoke, then the stores and topics written to. An arrow between neighbouring
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from html import escape
 
 from ..display import theme
-from ..graph import _theme as T
 from ..graph import arrow_polygon, fit_text, text_width
+from ..graph import style as T
 from ._model import Architecture, Arrow
 
 BOX_W = 210.0

@@ -11,6 +11,7 @@ The output is one self-contained SVG: no JavaScript, no web fonts, nothing from 
 
 from __future__ import annotations
 
+from . import _theme as style
 from ._definition import DefinitionError, GraphError
 from ._graph import StateMachineGraph, render_svg
 from ._layout import EDGE_KINDS, EdgePath, Layout, NodeBox
@@ -32,5 +33,6 @@ __all__ = [
     "arrow_polygon",
     "fit_text",
     "render_svg",
+    "style",
     "text_width",
 ]
