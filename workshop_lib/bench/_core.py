@@ -20,7 +20,12 @@ from typing import Any
 from .. import clients, cloud
 from .. import constants as C
 from ..waiting import wait_for_execution
-from ._asl import measure_execution_ratio, measure_query_languages, measure_test_state
+from ._asl import (
+    _median_ms,
+    measure_execution_ratio,
+    measure_query_languages,
+    measure_test_state,
+)
 from ._coldstart import measure_cold_start_cpu
 from ._distributed_map import measure_distributed_map
 from ._images import measure_image_batch
@@ -205,21 +210,9 @@ def _catch_up_seconds() -> float:
 
 
 def _boto3_import_ms(samples: int = 5) -> float:
-    timings = []
-    for _ in range(samples):
-        started = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "import boto3"], check=True)
-        timings.append((time.perf_counter() - started) * 1000)
-    return statistics.median(timings)
-
-
-def _median_ms(action: Callable[[], object], samples: int) -> float:
-    timings = []
-    for _ in range(samples):
-        started = time.perf_counter()
-        action()
-        timings.append((time.perf_counter() - started) * 1000)
-    return statistics.median(timings)
+    return _median_ms(
+        lambda: subprocess.run([sys.executable, "-c", "import boto3"], check=True), samples
+    )
 
 
 def _zip(files: dict[str, str]) -> bytes:
