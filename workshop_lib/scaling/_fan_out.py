@@ -23,6 +23,7 @@ from typing import Any
 
 from .. import clients
 from ..display import Displayable, html_block, html_table, text_table, theme
+from ..executions import Execution
 from ..learner import name as learner_name
 from ..waiting import wait_for_execution, when_role_ready
 from ._errors import ScalingInputError
@@ -181,17 +182,10 @@ def run_fan_out(
         "stop it with stop_execution.",
     )
     seconds = time.monotonic() - started
-    history = [
-        event
-        for page in sfn.get_paginator("get_execution_history").paginate(executionArn=arn)
-        for event in page["events"]
-    ]
-    kinds = Counter(event["type"] for event in history)
+    history = Execution.from_arn(arn).events
+    kinds = Counter(event.type for event in history)
     throttled = sum(
-        1
-        for event in history
-        if event["type"] == "TaskFailed"
-        and event["taskFailedEventDetails"].get("error") == THROTTLE_ERROR
+        1 for event in history if event.type == "TaskFailed" and event.error == THROTTLE_ERROR
     )
     return FanOutRun(
         execution_arn=arn,
