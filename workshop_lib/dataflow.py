@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from .asl import MISSING, place, select
+from .asl import MISSING, parse_json, place, select
 from .display import Displayable, theme
 
 __all__ = ["DataFlow", "FlowBox", "data_flow", "inspection_flow"]
@@ -213,16 +213,18 @@ def inspection_flow(answer: Mapping[str, Any], state: str = "TestState") -> Data
     then the state's output, error or next state."""
     data = answer.get("inspectionData") or {}
     boxes = [
-        FlowBox(title, rule, _parse(data[key]))
+        FlowBox(title, rule, parse_json(data[key]))
         for key, title, rule in _TEST_STATE_BOXES
         if key in data
     ]
     if "variables" in data:
-        boxes.append(FlowBox("Variables", "after the state's Assign", _parse(data["variables"])))
+        boxes.append(
+            FlowBox("Variables", "after the state's Assign", parse_json(data["variables"]))
+        )
     status = answer.get("status", "?")
     if "output" in answer:
         following = f", next: {answer['nextState']}" if answer.get("nextState") else ""
-        boxes.append(FlowBox("State output", f"{status}{following}", _parse(answer["output"])))
+        boxes.append(FlowBox("State output", f"{status}{following}", parse_json(answer["output"])))
     elif "error" in answer:
         failure = {"Error": answer.get("error"), "Cause": answer.get("cause")}
         boxes.append(FlowBox("The state failed", status, failure))
@@ -235,7 +237,7 @@ def _task_outcome(events: Any) -> tuple[Any, Any]:
     error: Any = None
     for event in events:
         if event.type in _SUCCEEDED:
-            result, error = _parse(event.details.get("output")), None
+            result, error = parse_json(event.details.get("output")), None
         elif event.type in _FAILED:
             result = MISSING
             error = {"Error": event.details.get("error"), "Cause": event.details.get("cause")}
@@ -256,15 +258,6 @@ def _result_rule(path: Any) -> str:
     if path == "$":
         return '"ResultPath": "$" (result replaces the input)'
     return f'"ResultPath": "{path}"'
-
-
-def _parse(text: Any) -> Any:
-    if not isinstance(text, str):
-        return text
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
 
 
 def _json(value: Any) -> str:

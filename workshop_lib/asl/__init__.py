@@ -42,7 +42,7 @@ from ._jsonata import (
     js_number_text,
     reset_field,
 )
-from ._paths import MISSING, SIMPLE_PATH, is_simple_path, place, select
+from ._paths import MISSING, SIMPLE_PATH, is_simple_path, parse_json, place, select
 from ._retry import (
     DEFAULT_BACKOFF_RATE,
     DEFAULT_INTERVAL_SECONDS,
@@ -88,6 +88,7 @@ __all__ = [
     "js_number_text",
     "matching_rule",
     "misplaced_catch_all",
+    "parse_json",
     "place",
     "reset_field",
     "retry_wait",

@@ -10,6 +10,7 @@ guessed, so a prediction is never silently wrong.
 from __future__ import annotations
 
 import copy
+import json
 import re
 from typing import Any
 
@@ -26,6 +27,17 @@ MISSING: Any = _Missing()
 
 SIMPLE_PATH = re.compile(r"\$(\.[A-Za-z_][A-Za-z0-9_]*)+")
 """`$.a.b`: the reference paths these functions evaluate (besides `$` itself)."""
+
+
+def parse_json(text: Any) -> Any:
+    """A document Step Functions handed on as JSON text (an event's input or output, a
+    TestState answer) decoded; anything else, JSON or not, comes back unchanged."""
+    if not isinstance(text, str):
+        return text
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
 
 
 def is_simple_path(path: Any) -> bool:

@@ -6,7 +6,6 @@ The API and the Express logs describe the same events in two shapes; both become
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -115,16 +114,6 @@ def to_utc(value: datetime | str | float | int) -> datetime:
     if moment.tzinfo is None:  # a naive time from a synthetic history: read it as UTC
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
-
-
-def parse_json(text: Any) -> Any:
-    """A JSON document decoded when it is one; anything else comes back unchanged."""
-    if not isinstance(text, str):
-        return text
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
 
 
 _LAMBDA_ARN = re.compile(r"^arn:[^:]+:lambda:[^:]*:[^:]*:function:([^:]+)")

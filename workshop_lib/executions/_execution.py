@@ -7,13 +7,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..asl import parse_json
 from ..display import Displayable, protected
 from ..graph import GraphError, StateMachineGraph, StateOverlay
 from . import _history
 from ._arns import ExecutionArn
 from ._errors import StepNotFoundError
 from ._event_table import EventTable
-from ._events import HistoryEvent, parse_json, to_utc
+from ._events import HistoryEvent, to_utc
 from ._replay import Replay, replay
 from ._step import Step
 

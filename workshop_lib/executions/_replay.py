@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from .. import asl
+from ..asl import parse_json
 from ..graph import StateStatus
 from ._events import (
     ATTEMPT_FAILED,
@@ -22,7 +23,6 @@ from ._events import (
     EXECUTION_ENDINGS,
     TIMED_OUT,
     HistoryEvent,
-    parse_json,
 )
 from ._step import Attempt, Branch, Step
 

@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ..asl import parse_json
 from ..display import Displayable
 from ..graph import StateStatus
 from ..lambda_report import LambdaReport
 from ._errors import StepNotFoundError
-from ._events import HistoryEvent, function_name_from, parse_json
+from ._events import HistoryEvent, function_name_from
 
 
 @dataclass(eq=False)
