@@ -263,7 +263,8 @@ def _box(arch: Architecture, box: Box) -> list[str]:
     out = [
         f"<g><title>{escape(f'{service.kind}: {service.key}')}</title>",
         f'<rect x="{_n(box.x)}" y="{_n(box.y)}" width="{_n(BOX_W)}" height="{_n(BOX_H)}" '
-        f'rx="{_n(T.NODE_RADIUS)}" fill="{T.BACKGROUND}" stroke="#98a4b3" stroke-width="1.2"/>',
+        f'rx="{_n(T.NODE_RADIUS)}" fill="{T.BACKGROUND}" stroke="{T.BOX_STROKE}" '
+        'stroke-width="1.2"/>',
         f'<rect x="{_n(box.x)}" y="{_n(box.y + 6)}" width="4" height="{_n(BOX_H - 12)}" '
         f'rx="2" fill="{colour}"/>',
         f'<text x="{_n(cx)}" y="{_n(box.y + 16)}" font-size="{_n(T.KIND_SIZE)}" '

@@ -185,7 +185,7 @@ class _Painter:
             "kind": style.kind_text,
             "name": style.text,
             "caption": T.MUTED,
-            "note": "#7a5300" if style.text == T.INK else style.text,
+            "note": T.NOTE_TEXT if style.text == T.INK else style.text,
         }
         cx, top = self._at(node.x + width / 2, node.y)
         for line in T.node_text(

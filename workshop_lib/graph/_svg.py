@@ -132,7 +132,7 @@ def _lines(node: NodeBox, width: float, style: T.BoxStyle, *, container: bool) -
         "kind": style.kind_text,
         "name": style.text,
         "caption": T.MUTED,
-        "note": "#7a5300" if style.text == T.INK else style.text,
+        "note": T.NOTE_TEXT if style.text == T.INK else style.text,
     }
     cx = node.x + width / 2
     out = []

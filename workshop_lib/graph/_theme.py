@@ -44,6 +44,8 @@ EDGE = "#7b8794"
 CATCH = "#b5520b"
 LABEL_BORDER = "#d5dbe2"
 LABEL_TEXT = "#2d3742"
+NOTE_TEXT = "#7a5300"  # a Retry note under a state's name, on a plain box
+BOX_STROKE = "#98a4b3"  # the outline of a plain state box
 
 _KIND_COLOURS = {
     "Task": theme.BLUE,
@@ -164,7 +166,7 @@ def box_style(kind: str, overlay: StateOverlay | None, *, container: bool) -> Bo
     if overlay is None:
         if container:
             return BoxStyle("#f6f7f9", "#aab4c0", 1.2, None, INK, kind_colour(kind))
-        return BoxStyle(BACKGROUND, "#98a4b3", 1.2, None, INK, kind_colour(kind))
+        return BoxStyle(BACKGROUND, BOX_STROKE, 1.2, None, INK, kind_colour(kind))
     look = STATUS_LOOKS[overlay.status]
     fill = _mix(look.fill, 0.55) if container else look.fill
     text = "#5d6875" if look.muted else INK
