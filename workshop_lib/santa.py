@@ -31,12 +31,13 @@ from . import clients
 from .apps import App, AppError
 from .display import Displayable, html_table, theme
 from .learner import name as learner_name
-from .paths import REPO
+from .paths import REPO, SANTA_ASL, SANTA_DATA, SANTA_FUNCTIONS
 
 __all__ = [
     "ASL",
     "DATA",
     "FUNCTIONS",
+    "REPO",
     "Quarantine",
     "Rejected",
     "Run",
@@ -55,10 +56,10 @@ __all__ = [
     "wait_for_execution",
 ]
 
-FUNCTIONS = REPO / "infra" / "santa" / "functions"
+FUNCTIONS = SANTA_FUNCTIONS
 """One folder per Lambda function: validate, transform, notify, fixit, trigger."""
-ASL = REPO / "infra" / "santa" / "statemachine" / "santa.asl.json"
-DATA = REPO / "data" / "santa"
+ASL = SANTA_ASL
+DATA = SANTA_DATA
 QUARANTINE_PREFIX = "quarantine/"
 """The template's default QuarantinePrefix (in the input bucket)."""
 REASON_SUFFIX = ".reason.json"
