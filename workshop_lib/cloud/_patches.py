@@ -62,6 +62,7 @@ from ._after_import import after_import
 from ._conformance import install as _current_step_functions
 from ._orchestration import install as _orchestration_patterns
 from ._sam_deploys import install as _sam_deploys
+from ._sfn_results import state_failure
 
 _SANDBOX_ERRORS = frozenset({"Sandbox.Timedout", "Runtime.OutOfMemory", "Runtime.ExitError"})
 
@@ -989,17 +990,6 @@ def _roll_back_failed_stacks() -> None:
 
 
 def _fail_choice_on_missing_field() -> None:
-    from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
-    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
-        FailureEvent,
-        FailureEventException,
-    )
-    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import (
-        StatesErrorName,
-    )
-    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
-        StatesErrorNameType,
-    )
     from moto.stepfunctions.parser.asl.component.state.choice.comparison.comparison_operator_type import (  # noqa: E501
         ComparisonOperatorType,
     )
@@ -1009,28 +999,17 @@ def _fail_choice_on_missing_field() -> None:
     from moto.stepfunctions.parser.asl.component.state.choice.comparison.variable import (
         NoSuchVariable,
     )
-    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 
     def _eval_body(self: Any, env: Any) -> None:
         self.variable.eval(env)
         missing = isinstance(env.stack[-1], NoSuchVariable)
         if missing and self.comparison_function.operator_type != ComparisonOperatorType.IsPresent:
             path = self.variable.string_sampler.literal_value
-            error = StatesErrorNameType.StatesRuntime
-            raise FailureEventException(
-                failure_event=FailureEvent(
-                    env=env,
-                    error_name=StatesErrorName(typ=error),
-                    event_type=HistoryEventType.TaskFailed,
-                    event_details=EventDetails(
-                        taskFailedEventDetails=TaskFailedEventDetails(
-                            error=error.to_name(),
-                            cause=f"Invalid path '{path}': The choice state's condition path "
-                            "references an invalid value.",
-                        )
-                    ),
-                )
+            cause = (
+                f"Invalid path '{path}': The choice state's condition path references an "
+                "invalid value."
             )
+            raise state_failure(env, "States.Runtime", cause)
         self.comparison_function.eval(env)
 
     ComparisonVariable._eval_body = _eval_body

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import asl
+from ._sfn_results import state_failure
 
 _SEGMENT_ATTRIBUTE = "_workshop_field"
 
@@ -277,19 +278,6 @@ def _size(value: Any) -> int:
 
 def _check_variable_sizes(state: Any, env: Any, pending: dict[str, Any]) -> None:
     """Over AWS's limits, the state fails with States.DataLimitExceeded."""
-    from moto.stepfunctions.parser.api import ExecutionFailedEventDetails, HistoryEventType
-    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
-        FailureEvent,
-        FailureEventException,
-    )
-    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import (
-        StatesErrorName,
-    )
-    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
-        StatesErrorNameType,
-    )
-    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
-
     assigned = sum(_size(value) for value in pending.values())
     store = env.variable_store
     kept = {**store._outer_scope, **store._inner_scope, **pending}
@@ -301,23 +289,11 @@ def _check_variable_sizes(state: Any, env: Any, pending: dict[str, Any]) -> None
         if assigned > MAX_ASSIGN_BYTES
         else (MAX_VARIABLES_BYTES, total)
     )
-    error = StatesErrorNameType.StatesStatesDataLimitExceeded
     cause = (
         f"The state '{state.name}' assigned variables of {size} bytes, over the limit of "
         f"{limit} bytes."
     )
-    raise FailureEventException(
-        failure_event=FailureEvent(
-            env=env,
-            error_name=StatesErrorName(typ=error),
-            event_type=HistoryEventType.TaskFailed,
-            event_details=EventDetails(
-                executionFailedEventDetails=ExecutionFailedEventDetails(
-                    error=error.to_name(), cause=cause
-                )
-            ),
-        )
-    )
+    raise state_failure(env, "States.DataLimitExceeded", cause, execution=True)
 
 
 def _assigned_variables_as_json() -> None:

@@ -57,6 +57,40 @@ def aws_timestamp(value: Any) -> Any:
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
+def state_failure(env: Any, error: str, cause: str, *, execution: bool = False) -> Exception:
+    """The exception that fails the state being evaluated with a `States.*` error, as moto's
+    own failures do (a TaskFailed event's details, or the execution's with `execution`)."""
+    from moto.stepfunctions.parser.api import (
+        ExecutionFailedEventDetails,
+        HistoryEventType,
+        TaskFailedEventDetails,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+        FailureEvent,
+        FailureEventException,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import (
+        StatesErrorName,
+    )
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+
+    details = (
+        EventDetails(
+            executionFailedEventDetails=ExecutionFailedEventDetails(error=error, cause=cause)
+        )
+        if execution
+        else EventDetails(taskFailedEventDetails=TaskFailedEventDetails(error=error, cause=cause))
+    )
+    return FailureEventException(
+        failure_event=FailureEvent(
+            env=env,
+            error_name=StatesErrorName.from_name(error),
+            event_type=HistoryEventType.TaskFailed,
+            event_details=details,
+        )
+    )
+
+
 # -- Lambda ---------------------------------------------------------------------------------------
 
 
@@ -311,24 +345,12 @@ class _Terminal(BaseException):
 
 
 def _missing_paths_in_a_task_are_runtime_errors() -> None:
-    from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
-    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
-        FailureEvent,
-        FailureEventException,
-    )
-    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import (
-        StatesErrorName,
-    )
-    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
-        StatesErrorNameType,
-    )
     from moto.stepfunctions.parser.asl.component.state.exec.execute_state import ExecutionState
     from moto.stepfunctions.parser.asl.component.state.exec.state_map.state_map import StateMap
     from moto.stepfunctions.parser.asl.component.state.exec.state_parallel.state_parallel import (
         StateParallel,
     )
     from moto.stepfunctions.parser.asl.component.state.state import CommonStateField
-    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
     from moto.stepfunctions.parser.asl.utils.json_path import NoSuchJsonPathError
 
     original_evaluate = ExecutionState._evaluate_with_timeout
@@ -346,21 +368,7 @@ def _missing_paths_in_a_task_are_runtime_errors() -> None:
                 f"The JSONPath '{missing.json_path}' specified for the field "
                 f"'{env.next_field_name}' could not be found in the input '{data}'"
             )
-            error = StatesErrorNameType.StatesRuntime
-            raise _Terminal(
-                FailureEventException(
-                    failure_event=FailureEvent(
-                        env=env,
-                        error_name=StatesErrorName(typ=error),
-                        event_type=HistoryEventType.TaskFailed,
-                        event_details=EventDetails(
-                            taskFailedEventDetails=TaskFailedEventDetails(
-                                error=error.to_name(), cause=cause
-                            )
-                        ),
-                    )
-                )
-            ) from None
+            raise _Terminal(state_failure(env, "States.Runtime", cause)) from None
 
     def terminal_to_failure(original: Any) -> Any:
         def eval_state(self: Any, env: Any) -> None:
@@ -383,19 +391,7 @@ def _missing_paths_in_a_task_are_runtime_errors() -> None:
 
 
 def _no_matching_choice_is_no_choice_matched() -> None:
-    from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
-    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
-        FailureEvent,
-        FailureEventException,
-    )
-    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import (
-        StatesErrorName,
-    )
-    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
-        StatesErrorNameType,
-    )
     from moto.stepfunctions.parser.asl.component.state.choice.state_choice import StateChoice
-    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 
     original = StateChoice._eval_state
 
@@ -407,20 +403,8 @@ def _no_matching_choice_is_no_choice_matched() -> None:
         except RuntimeError:
             if self.default_state is not None:
                 raise
-            error = StatesErrorNameType.StatesNoChoiceMatched
             cause = f"No Choice rule of the state '{self.name}' matched, and it has no Default."
-            raise FailureEventException(
-                failure_event=FailureEvent(
-                    env=env,
-                    error_name=StatesErrorName(typ=error),
-                    event_type=HistoryEventType.TaskFailed,
-                    event_details=EventDetails(
-                        taskFailedEventDetails=TaskFailedEventDetails(
-                            error=error.to_name(), cause=cause
-                        )
-                    ),
-                )
-            ) from None
+            raise state_failure(env, "States.NoChoiceMatched", cause) from None
 
     StateChoice._eval_state = eval_state
 
