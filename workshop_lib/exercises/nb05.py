@@ -14,7 +14,7 @@ import json
 from functools import cache
 from typing import Any
 
-from ..asl import MISSING, ChoiceFailure, choose, select
+from ..asl import MISSING, ChoiceFailure, choose, place, select
 from ..gallery import sample_bytes, sample_manifest
 from ..images_app import lambda_code
 from ..paths import IMAGES_STATEMACHINES, require
@@ -100,8 +100,7 @@ def _inputs() -> dict[str, dict[str, Any]]:
             "versionId": "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY",
             "imageId": "img-0123456789abcdef",
         }
-        key = _verdict_path().removeprefix("$.").split(".")
-        return {**source, key[0]: {key[1]: answer}}
+        return place(source, answer, _verdict_path())
 
     return {
         "a valid photo": after_validate(good, described),
