@@ -2,9 +2,16 @@
 (`theme`), figures (`new_figure`, `dollar_ticks`), widgets (`SliderPanel`) and the `Displayable`
 mixin, whose HTML is protected from JupyterLab's maths renderer.
 
-Layer 2: this package imports nothing from the rest of the library except constants and errors,
-so every other package can draw with it. matplotlib and ipywidgets are imported inside the
-functions that need them, so importing workshop_lib stays fast.
+An object a notebook shows writes `_html()` and inherits the rest:
+
+    class Bill(Displayable):
+        def _html(self) -> str:
+            rows = [("Lambda", usd(0.17)), ("Step Functions", usd(0.025))]
+            return html_block("This month", html_table(("service", "cost"), rows))
+
+Layer 2: this package imports nothing from the rest of the library, so every other package can
+draw with it. matplotlib and ipywidgets are imported inside the functions that need them, so
+importing workshop_lib stays fast.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ JupyterLab typesets every `$...$` pair in an HTML output as LaTeX, so "Mean $0.0
 execution; the typical one costs $0.000254" turns into italic maths with its dollars gone, and a
 Map label such as `$.listing.images` loses its `$`. MathJax skips any element with the class
 `mathjax_ignore` (the older `tex2jax_ignore` is not honoured by JupyterLab 4), so every HTML
-representation the library returns goes through `protect` (or the `protected` decorator).
+representation the library returns goes through `protect`: a `Displayable`'s `_repr_html_` does
+it; a rich bundle uses the `protected` decorator, and HTML put in a widget calls `protect`.
 `unprotected_dollars` finds text a page would still lose; the tests run it over every executed
 notebook.
 """
