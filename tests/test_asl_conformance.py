@@ -142,12 +142,12 @@ def test_the_cloud_retries_as_often_as_asl_predicts(error, retriers):
 
 
 def test_the_cloud_waits_what_asl_computes_backoff_and_cap_included(local_cloud):
-    # 20 s, then 20 × 3 = 60 s capped at 30 s, then 30 s: scaled by the cloud's time scale.
+    # 20 s, then 20 × 5 = 100 s capped at 30 s, then 30 s: scaled by the cloud's time scale.
     retriers = [
         {
             "ErrorEquals": ["States.ALL"],
             "IntervalSeconds": 20,
-            "BackoffRate": 3,
+            "BackoffRate": 5,
             "MaxDelaySeconds": 30,
             "MaxAttempts": 3,
         }
@@ -160,8 +160,8 @@ def test_the_cloud_waits_what_asl_computes_backoff_and_cap_included(local_cloud)
     assert len(gaps) == len(predicted)
     for gap, wait in zip(gaps, predicted, strict=True):
         # Never shorter than asked; longer only by the machine's own delays (the uncapped
-        # waits, 60 and 180 s, would be far longer).
-        assert wait * scale * 0.9 <= gap < wait * scale + 0.25, (gaps, predicted, scale)
+        # waits, 100 and 500 s, would be far longer).
+        assert wait * scale * 0.9 <= gap < wait * scale + 0.5, (gaps, predicted, scale)
 
 
 # -- paths: InputPath, ResultPath and OutputPath of a Pass state --------------------------------
