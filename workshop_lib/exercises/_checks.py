@@ -88,6 +88,18 @@ def check_path(field: str, path: Any) -> None:
         )
 
 
+def placed(document: Any, result: Any, result_path: Any, instead: str) -> Any:
+    """`document` with `result` at `result_path` (`asl.place`); a mistake ending with
+    `instead` when Step Functions could not put it there (it would fail with States.Runtime)."""
+    combined = asl.place(document, result, result_path)
+    if combined is asl.MISSING:
+        raise Mistake(
+            f'ResultPath "{result_path}" goes inside a field that holds no object, so Step '
+            f"Functions would fail with States.Runtime. {instead}"
+        )
+    return combined
+
+
 def fields_of(document: Any) -> str:
     """A short list of a document's top-level fields, for a message."""
     if isinstance(document, Mapping):

@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..asl import MISSING, place, select
-from ._checks import check_fields, check_path, fields_of, python_value
+from ..asl import MISSING, select
+from ._checks import check_fields, check_path, fields_of, placed, python_value
 from ._exercise import Exercise, Mistake
 
 NOTEBOOK = "02_santas_workflow"
@@ -127,13 +127,12 @@ def _check_transform_state(answer: Any) -> str:
             "ResultPath null throws transform's answer away: Notify would never hear where the "
             'stamped list is. Put the answer beside the input instead: "$.transformedData".'
         )
-    combined = place(SAMPLE_INPUT, SAMPLE_RESULT, result_path)
-    if combined is MISSING:
-        raise Mistake(
-            f'ResultPath "{result_path}" goes inside a field that holds no object, so Step '
-            "Functions would fail with States.Runtime. Put the answer beside the input: "
-            '"$.transformedData".'
-        )
+    combined = placed(
+        SAMPLE_INPUT,
+        SAMPLE_RESULT,
+        result_path,
+        'Put the answer beside the input: "$.transformedData".',
+    )
     _check_handed_on(select(combined, output_path), combined, result_path, output_path)
     if result_path == "$":
         return (

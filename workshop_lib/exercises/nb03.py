@@ -11,7 +11,7 @@ import json
 from functools import cache
 from typing import Any
 
-from ..asl import MISSING, error_matches, place
+from ..asl import error_matches
 from ..paths import SANTA_ASL, require
 from ._checks import (
     ALSO_TRANSIENT,
@@ -21,6 +21,7 @@ from ._checks import (
     check_catch_all_last,
     check_path,
     closest,
+    placed,
     retrier,
     rule_where,
     rules_of,
@@ -317,12 +318,7 @@ def _check_error_placement(result_path: Any) -> None:
             "ResultPath null throws the error away: FixIt would know the file but not why it "
             'failed, and the reason file would be empty. Use "ResultPath": "$.error".'
         )
-    received = place(_SOURCE, SAMPLE_ERROR, result_path)
-    if received is MISSING:
-        raise Mistake(
-            f'ResultPath "{result_path}" goes inside a field that holds no object, so Step '
-            'Functions would fail with States.Runtime. Use "ResultPath": "$.error".'
-        )
+    received = placed(_SOURCE, SAMPLE_ERROR, result_path, 'Use "ResultPath": "$.error".')
     if received.get("error") != SAMPLE_ERROR or any(
         received.get(key) != value for key, value in _SOURCE.items()
     ):
