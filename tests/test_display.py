@@ -15,6 +15,7 @@ import workshop_lib
 from workshop_lib.costs import LambdaCost
 from workshop_lib.display import (
     Displayable,
+    TableReport,
     is_protected,
     protect,
     protected,
@@ -51,7 +52,7 @@ def _shows_html(cls: type) -> list[str]:
 
 def test_the_walk_finds_the_library_classes_that_show_html():
     names = {cls.__name__ for cls in CLASSES if _shows_html(cls)}
-    assert {"Execution", "LambdaCost", "FigureView", "Outcome", "Progress"} <= names
+    assert {"Execution", "PowerTuningResult", "FigureView", "Outcome", "Progress"} <= names
     assert len(names) > 30
 
 
@@ -74,7 +75,7 @@ def test_every_html_representation_is_protected_from_maths():
         "workshop_lib.display.Displayable that writes _html() (a _repr_mimebundle_ with "
         f"text/html needs @protected): {bare}"
     )
-    assert issubclass(LambdaCost, Displayable) and "_html" in vars(LambdaCost)
+    assert issubclass(LambdaCost, TableReport) and "_html" not in vars(LambdaCost)
 
 
 def test_a_displayable_shows_its_html_protected():
@@ -211,6 +212,29 @@ def test_slider_labels_too_long_for_their_track_are_refused(label):
     other = selection_slider("executions a month", [("1", 1)], 1)
     assert slider.style.description_width == other.style.description_width
     assert slider.layout.width == other.layout.width
+
+
+def test_a_table_report_shows_the_same_rows_as_text_and_html():
+    class Bill(TableReport):
+        HEADERS = ("part", "cost")
+
+        def _title(self) -> str:
+            return "A bill"
+
+        def _rows(self) -> list[tuple[str, str]]:
+            return [("requests", "$0.20"), ("duration", "$1.50")]
+
+        def _footer(self) -> tuple[str, str]:
+            return ("total", "$1.70")
+
+        def _notes(self) -> list[str]:
+            return ["Free tier not applied."]
+
+    text, page = str(Bill()), Bill()._repr_html_()
+    assert text.splitlines()[0] == "A bill" and text.endswith("Free tier not applied.")
+    assert "total     $1.70" in text and "duration  $1.50" in text
+    assert "<strong>A bill</strong>" in page and "<th>total</th><th class=num>$1.70</th>" in page
+    assert "<li>Free tier not applied.</li>" in page and unprotected_dollars(page) == []
 
 
 def test_one_table_serves_text_cells_html_cells_and_inline_styles():

@@ -13,14 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..display import (
-    Displayable,
+    TableReport,
     count_ticks,
     dollar_ticks,
-    html_block,
-    html_table,
     new_figure,
     number,
-    text_table,
     theme,
     usd,
 )
@@ -40,7 +37,7 @@ class Crossing:
 
 
 @dataclass(frozen=True)
-class BreakEven(Displayable):
+class BreakEven(TableReport):
     """Monthly cost of the same workflow as Standard and as Express, and where they cross."""
 
     transitions_per_execution: float
@@ -127,13 +124,7 @@ class BreakEven(Displayable):
         tier = "Free tiers applied." if self.free_tier else "No free tier applied."
         return [self.verdict(), self._duration_note(), tier]
 
-    def __str__(self) -> str:
-        headers = ("executions/month", "Standard", "Express", "cheaper")
-        return f"{self._title()}\n{text_table(headers, self._rows())}\n" + "\n".join(self._notes())
-
-    def _html(self) -> str:
-        table = html_table(("executions/month", "Standard", "Express", "cheaper"), self._rows())
-        return html_block(self._title(), table, notes=self._notes())
+    HEADERS = ("executions/month", "Standard", "Express", "cheaper")
 
     def plot(self) -> Any:
         """Monthly cost of both types against volume (log scales), each crossing marked where

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import clients
-from ..display import Displayable, html_block, html_table, number, text_table, usd
+from ..display import TableReport, number, usd
 from ..executions import ExecutionError, express_log_messages
 from ..pricing import PriceBook, load_prices
 from ._errors import CostInputError
@@ -34,7 +34,7 @@ AT_LEAST_ONCE = (
 
 
 @dataclass(frozen=True)
-class ExpressLogging(Displayable):
+class ExpressLogging(TableReport):
     """Log bytes per execution of an Express workflow and what CloudWatch Logs charges for them."""
 
     log_group: str
@@ -72,12 +72,7 @@ class ExpressLogging(Displayable):
             AT_LEAST_ONCE,
         ]
 
-    def __str__(self) -> str:
-        table = text_table(("", ""), self._rows())
-        return f"{self._title()}\n{table}\n" + "\n".join(self._notes())
-
-    def _html(self) -> str:
-        return html_block(self._title(), html_table(("", ""), self._rows()), notes=self._notes())
+    HEADERS = ("", "")
 
 
 def express_logging(

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ..display import Displayable, html_block, html_table, number, text_table, usd
+from ..display import TableReport, number, usd
 from ..pricing import ARCHITECTURES, PriceBook, TierCharge, load_prices
 from ._errors import CostInputError, require_between, require_non_negative
 
@@ -16,7 +16,7 @@ _MB_PER_GB = 1024.0
 
 
 @dataclass(frozen=True)
-class LambdaCost(Displayable):
+class LambdaCost(TableReport):
     """The cost of `invocations` calls of one function configuration in a month."""
 
     memory_mb: int
@@ -83,17 +83,10 @@ class LambdaCost(Displayable):
             notes.append("Usage crosses a price tier: later GB-seconds are cheaper.")
         return notes
 
-    def __str__(self) -> str:
-        table = text_table(
-            ("part", "usage", "cost"), [*self._rows(), ("total", "", usd(self.total_cost))]
-        )
-        return f"{self._title()}\n{table}\n" + "\n".join(self._notes())
+    HEADERS = ("part", "usage", "cost")
 
-    def _html(self) -> str:
-        table = html_table(
-            ("part", "usage", "cost"), self._rows(), footer=("total", "", usd(self.total_cost))
-        )
-        return html_block(self._title(), table, notes=self._notes())
+    def _footer(self) -> tuple[str, str, str]:
+        return ("total", "", usd(self.total_cost))
 
 
 def lambda_cost(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import clients
-from ..display import Displayable, html_block, html_table, number, text_table, usd
+from ..display import TableReport, number, usd
 from ..pricing import PriceBook, load_prices
 from ._break_even import BreakEven, standard_vs_express
 from ._errors import CostInputError
@@ -21,7 +21,7 @@ from ._workflow import MonthlyCost, WorkflowCost
 
 
 @dataclass(frozen=True)
-class MeasuredWorkflow(Displayable):
+class MeasuredWorkflow(TableReport):
     """Several measured executions of one workflow, and the one used to project a month."""
 
     name: str
@@ -79,17 +79,7 @@ class MeasuredWorkflow(Displayable):
             "Cold starts bill their INIT time, so the first runs cost more than warm ones.",
         ]
 
-    _HEADERS = ("execution", "status", "transitions", "invokes", "billed ms", "cost")
-
-    def __str__(self) -> str:
-        return f"{self._title()}\n{text_table(self._HEADERS, self._rows())}\n" + "\n".join(
-            self._notes()
-        )
-
-    def _html(self) -> str:
-        return html_block(
-            self._title(), html_table(self._HEADERS, self._rows()), notes=self._notes()
-        )
+    HEADERS = ("execution", "status", "transitions", "invokes", "billed ms", "cost")
 
     def as_dict(self, volume: float = 1_000_000) -> dict[str, Any]:
         cost = self.cost

@@ -6,7 +6,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..display import Displayable, html_block, html_table, number, text_table, usd
+from ..display import TableReport, number, usd
 from ..pricing import PriceBook, TierCharge, load_prices
 from ._errors import CostInputError, require_non_negative, require_positive
 
@@ -15,7 +15,7 @@ _SECONDS_PER_HOUR = 3600.0
 
 
 @dataclass(frozen=True)
-class StepFunctionsCost(Displayable):
+class StepFunctionsCost(TableReport):
     """The cost of `executions` runs of one state machine in a month."""
 
     type: str
@@ -84,17 +84,10 @@ class StepFunctionsCost(Displayable):
         notes.append(f"Prices of {self.prices_retrieved}.")
         return notes
 
-    def __str__(self) -> str:
-        rows = [*self._rows(), ("total", "", usd(self.total_cost))]
-        return f"{self._title()}\n{text_table(('part', 'usage', 'cost'), rows)}\n" + "\n".join(
-            self._notes()
-        )
+    HEADERS = ("part", "usage", "cost")
 
-    def _html(self) -> str:
-        table = html_table(
-            ("part", "usage", "cost"), self._rows(), footer=("total", "", usd(self.total_cost))
-        )
-        return html_block(self._title(), table, notes=self._notes())
+    def _footer(self) -> tuple[str, str, str]:
+        return ("total", "", usd(self.total_cost))
 
 
 def stepfunctions_cost(

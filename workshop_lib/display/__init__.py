@@ -19,7 +19,7 @@ from __future__ import annotations
 from . import _theme as theme
 from ._figures import count_ticks, dollar_ticks, figure_png, new_figure, png_img
 from ._html import escape, html_block, html_table, number, text_table, usd
-from ._mixin import Displayable
+from ._mixin import Displayable, TableReport
 from ._protect import IGNORE_CLASS, is_protected, protect, protected, unprotected_dollars
 from ._widgets import SliderPanel, checkbox, float_slider, selection_slider
 
@@ -27,6 +27,7 @@ __all__ = [
     "IGNORE_CLASS",
     "Displayable",
     "SliderPanel",
+    "TableReport",
     "checkbox",
     "count_ticks",
     "dollar_ticks",

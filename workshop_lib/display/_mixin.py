@@ -1,7 +1,12 @@
-"""`Displayable`: the one way a library object shows itself as HTML in a notebook."""
+"""`Displayable`: the one way a library object shows itself as HTML in a notebook, and
+`TableReport`, a Displayable that is a titled table with notes, as text and as HTML."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import ClassVar
+
+from ._html import html_block, html_table, text_table
 from ._protect import protected
 
 
@@ -26,3 +31,37 @@ class Displayable:
     @protected
     def _repr_html_(self) -> str:
         return self._html()
+
+
+class TableReport(Displayable):
+    """A result shown as a title, one table and notes, alike as text (`str()`, the command line)
+    and as HTML, so the two views cannot drift apart.
+
+    A class sets `HEADERS` and writes `_title()` and `_rows()`, and as it needs `_footer()` (a
+    total row) and `_notes()`; it writes neither `__str__` nor `_html()`.
+    """
+
+    __slots__ = ()
+    HEADERS: ClassVar[tuple[str, ...]] = ()
+
+    def _title(self) -> str:
+        raise NotImplementedError(f"{type(self).__name__} is a TableReport but has no _title().")
+
+    def _rows(self) -> Sequence[Sequence[object]]:
+        raise NotImplementedError(f"{type(self).__name__} is a TableReport but has no _rows().")
+
+    def _footer(self) -> Sequence[object] | None:
+        """A last row set apart (a total), or None."""
+        return None
+
+    def _notes(self) -> Sequence[str]:
+        return ()
+
+    def __str__(self) -> str:
+        footer = self._footer()
+        rows = [*self._rows(), *([footer] if footer is not None else [])]
+        return f"{self._title()}\n{text_table(self.HEADERS, rows)}\n" + "\n".join(self._notes())
+
+    def _html(self) -> str:
+        table = html_table(self.HEADERS, self._rows(), footer=self._footer())
+        return html_block(self._title(), table, notes=self._notes())

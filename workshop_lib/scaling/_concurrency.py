@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..display import Displayable, html_block, html_table, new_figure, number, text_table, theme
+from ..display import TableReport, new_figure, number, theme
 from ..pricing import PriceBook, load_prices
 from ._errors import ScalingInputError, require_non_negative, require_positive
 from ._retry import RetryPolicy
@@ -28,7 +28,7 @@ _MAX_EXTRA_S = 86_400  # stop following retries a day after the traffic ends
 
 
 @dataclass(frozen=True)
-class ConcurrencyTimeline(Displayable):
+class ConcurrencyTimeline(TableReport):
     """Per-second concurrency, limit, throttles and retries, plus what became of every request."""
 
     duration_ms: float
@@ -101,15 +101,7 @@ class ConcurrencyTimeline(Displayable):
             )
         return notes
 
-    def __str__(self) -> str:
-        return f"{self._title()}\n{text_table(('', 'count'), self._rows())}\n" + "\n".join(
-            self._notes()
-        )
-
-    def _html(self) -> str:
-        return html_block(
-            self._title(), html_table(("", "count"), self._rows()), notes=self._notes()
-        )
+    HEADERS = ("", "count")
 
     def plot(self) -> Any:
         """Concurrency against the limit, and accepted / throttled / retried requests per second."""

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import clients
-from ..display import Displayable, html_block, html_table, number, text_table
+from ..display import TableReport, number
 from ..pricing import PriceBook, load_prices
 from ._auto_scaling import simulate_auto_scaling
 from ._errors import ScalingInputError
@@ -26,7 +26,7 @@ CPU_METRIC = "ASGAverageCPUUtilization"
 
 
 @dataclass(frozen=True)
-class GroupSettings(Displayable):
+class GroupSettings(TableReport):
     """What an Auto Scaling group and its CPU target tracking policy are set to."""
 
     name: str
@@ -161,15 +161,10 @@ class GroupSettings(Displayable):
     def _title(self) -> str:
         return f"Auto Scaling group {self.name}, as the API describes it"
 
-    def __str__(self) -> str:
-        return f"{self._title()}\n{text_table(('setting', 'API field', 'value'), self._rows())}"
+    HEADERS = ("setting", "API field", "value")
 
-    def _html(self) -> str:
-        return html_block(
-            self._title(),
-            html_table(("setting", "API field", "value"), self._rows()),
-            notes=["simulate(traffic, capacity_per_instance) runs the model with these settings."],
-        )
+    def _notes(self) -> list[str]:
+        return ["simulate(traffic, capacity_per_instance) runs the model with these settings."]
 
 
 def delete_scaling_group(group_name: str, launch_template_name: str | None = None) -> bool:

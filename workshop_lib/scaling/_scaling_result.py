@@ -6,13 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..display import (
-    Displayable,
+    TableReport,
     dollar_ticks,
-    html_block,
-    html_table,
     new_figure,
     number,
-    text_table,
     theme,
     usd,
 )
@@ -59,7 +56,7 @@ class Interruption:
 
 
 @dataclass(frozen=True)
-class ScalingResult(Displayable):
+class ScalingResult(TableReport):
     """The outcome of `simulate_auto_scaling`."""
 
     step_s: float
@@ -200,11 +197,7 @@ class ScalingResult(Displayable):
             )
         return notes
 
-    def __str__(self) -> str:
-        return f"{self._title()}\n{text_table(('', ''), self._rows())}\n" + "\n".join(self._notes())
-
-    def _html(self) -> str:
-        return html_block(self._title(), html_table(("", ""), self._rows()), notes=self._notes())
+    HEADERS = ("", "")
 
     def plot(self) -> Any:
         """Traffic and capacity, instances, CPU, queue (or drops) and cost per hour."""
