@@ -142,7 +142,7 @@ class Code:
         found: dict[tuple[str, str], list[Import]] = {}
         for item in self.imports:
             pair = (unit_of(item.module, self.units), unit_of(item.target, self.units))
-            if pair[0] != pair[1] and TOP not in pair:
+            if pair[0] != pair[1]:
                 found.setdefault(pair, []).append(item)
         return found
 
@@ -534,6 +534,14 @@ def test_an_upward_import_fails_with_where_and_what_to_do(tmp_path: Path) -> Non
     assert "workshop_lib/base.py:5" in problem and "`from .top import x`" in problem
     assert "`base` (layer 1, low) imports `top` (layer 3, high)" in problem
     assert "Move what it needs down" in problem
+
+
+def test_a_lazy_name_of_the_top_package_is_an_upward_import(tmp_path: Path) -> None:
+    """`from workshop_lib import connect` in a low module reaches the top `__init__`, which
+    loads names from every layer: import from the package that owns the name instead."""
+    lib = _tree(tmp_path, {"base.py": "from workshop_lib import connect\n\n__all__ = []\n"})
+    [problem] = upward_imports(read_code(lib), _fake_layers())
+    assert "`base` (layer 1, low) imports `__init__` (layer 3, high)" in problem
 
 
 def test_a_cycle_hidden_in_a_function_fails(tmp_path: Path) -> None:
