@@ -56,6 +56,8 @@ def read_layers(text: str) -> Layers:
         if section == "the layers" and cells[0].isdigit():
             number = int(cells[0])
             names[number] = cells[1]
+            may = "1" if number == 1 else f"1-{number}"
+            assert cells[-1] == may, f"docs/architecture.md: layer {number} may import {may}"
             for unit in re.findall(r"`([A-Za-z_][A-Za-z0-9_]*)`", cells[2]):
                 assert unit not in layer, f"docs/architecture.md lists `{unit}` in two layers"
                 layer[unit] = number
@@ -483,9 +485,9 @@ _DOC = """
 
 | Layer | Name | Packages | What | May import |
 |---|---|---|---|---|
-| 1 | low | `base` | | |
-| 2 | mid | `mid`, `other` | | |
-| 3 | high | `top`, `__init__` | | |
+| 1 | low | `base` | | 1 |
+| 2 | mid | `mid`, `other` | | 1-2 |
+| 3 | high | `top`, `__init__` | | 1-3 |
 
 ## Known exceptions
 
