@@ -12,13 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..display import (
-    Displayable,
+    TableReport,
     dollar_ticks,
-    html_block,
-    html_table,
     new_figure,
     number,
-    text_table,
     theme,
     usd,
 )
@@ -54,7 +51,7 @@ class LambdaInvocation:
 
 
 @dataclass(frozen=True)
-class MonthlyCost(Displayable):
+class MonthlyCost(TableReport):
     """What a month of `volume` executions costs, by service."""
 
     volume: float
@@ -84,20 +81,17 @@ class MonthlyCost(Displayable):
         tier = "with" if self.free_tier else "without"
         return f"{name}{number(self.volume)} executions a month ({tier} free tier)"
 
-    def __str__(self) -> str:
-        rows = [*self._rows(), ("total", usd(self.total), "")]
-        return f"{self._title()}\n{text_table(('service', 'cost', 'share'), rows)}"
+    HEADERS = ("service", "cost", "share")
 
-    def _html(self) -> str:
-        table = html_table(
-            ("service", "cost", "share"), self._rows(), footer=("total", usd(self.total), "")
-        )
-        notes = [f"{usd(self.per_execution)} per execution on average."]
-        return html_block(self._title(), table, notes=notes)
+    def _footer(self) -> tuple[str, str, str]:
+        return ("total", usd(self.total), "")
+
+    def _notes(self) -> list[str]:
+        return [f"{usd(self.per_execution)} per execution on average."]
 
 
 @dataclass(frozen=True)
-class WorkflowCost(Displayable):
+class WorkflowCost(TableReport):
     """The measured parts of one execution, priced.
 
     `lambdas` lists each invocation the execution made: `LambdaInvocation` objects, or
@@ -247,18 +241,10 @@ class WorkflowCost(Displayable):
             f"Prices of {self._book.retrieved} (see load_prices() for sources and status).",
         ]
 
-    def __str__(self) -> str:
-        headers = ("service", "usage", "per execution", "per 1,000")
-        rows = [*self._rows(), ("total", "", usd(self.per_execution), usd(self.per_thousand))]
-        return f"{self._title()}\n{text_table(headers, rows)}\n" + "\n".join(self._notes())
+    HEADERS = ("service", "usage", "per execution", "per 1,000")
 
-    def _html(self) -> str:
-        table = html_table(
-            ("service", "usage", "per execution", "per 1,000"),
-            self._rows(),
-            footer=("total", "", usd(self.per_execution), usd(self.per_thousand)),
-        )
-        return html_block(self._title(), table, notes=self._notes())
+    def _footer(self) -> tuple[str, str, str, str]:
+        return ("total", "", usd(self.per_execution), usd(self.per_thousand))
 
     def plot(
         self, volumes: Iterable[float] = (10_000, 1_000_000, 100_000_000), free_tier: bool = False
