@@ -236,6 +236,12 @@ def test_a_table_report_shows_the_same_rows_as_text_and_html():
     assert "<strong>A bill</strong>" in page and "<th>total</th><th class=num>$1.70</th>" in page
     assert "<li>Free tier not applied.</li>" in page and unprotected_dollars(page) == []
 
+    class Check(Bill):
+        def _verdict(self) -> bool:
+            return False
+
+    assert "<strong style='color:#b42318'>A bill</strong>" in Check()._repr_html_()
+
 
 def test_one_table_serves_text_cells_html_cells_and_inline_styles():
     from workshop_lib.display import html_table

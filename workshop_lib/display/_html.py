@@ -91,11 +91,13 @@ def _amounts(column: Sequence[object]) -> bool:
     return bool(filled) and all(_AMOUNT.match(text) for text in filled)
 
 
-def html_block(title: str, *parts: str, notes: Sequence[str] = ()) -> str:
-    """A titled block of already-rendered parts followed by escaped notes."""
+def html_block(title: str, *parts: str, notes: Sequence[str] = (), colour: str = "") -> str:
+    """A titled block of already-rendered parts followed by escaped notes; `colour` colours the
+    title (a verdict: `theme.SUCCESS` or `theme.FAILURE`)."""
     note_html = "".join(f"<li>{html.escape(n)}</li>" for n in notes)
     notes_part = f"<ul style='font-size:smaller'>{note_html}</ul>" if note_html else ""
-    return f"<div><strong>{html.escape(title)}</strong>{''.join(parts)}{notes_part}</div>"
+    strong = f"<strong style='color:{colour}'>" if colour else "<strong>"
+    return f"<div>{strong}{html.escape(title)}</strong>{''.join(parts)}{notes_part}</div>"
 
 
 def text_table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:

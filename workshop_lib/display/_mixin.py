@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
+from . import _theme as theme
 from ._html import html_block, html_table, text_table
 from ._protect import protected
 
@@ -38,7 +39,8 @@ class TableReport(Displayable):
     and as HTML, so the two views cannot drift apart.
 
     A class sets `HEADERS` and writes `_title()` and `_rows()`, and as it needs `_footer()` (a
-    total row) and `_notes()`; it writes neither `__str__` nor `_html()`.
+    total row), `_notes()` and `_verdict()` (a check that passed or failed colours its title);
+    it writes neither `__str__` nor `_html()`.
     """
 
     __slots__ = ()
@@ -57,11 +59,17 @@ class TableReport(Displayable):
     def _notes(self) -> Sequence[str]:
         return ()
 
+    def _verdict(self) -> bool | None:
+        """Whether the report is a check that passed (True) or failed (False); None if neither."""
+        return None
+
     def __str__(self) -> str:
         footer = self._footer()
         rows = [*self._rows(), *([footer] if footer is not None else [])]
-        return f"{self._title()}\n{text_table(self.HEADERS, rows)}\n" + "\n".join(self._notes())
+        return "\n".join([self._title(), text_table(self.HEADERS, rows), *self._notes()])
 
     def _html(self) -> str:
         table = html_table(self.HEADERS, self._rows(), footer=self._footer())
-        return html_block(self._title(), table, notes=self._notes())
+        verdict = self._verdict()
+        colour = "" if verdict is None else theme.SUCCESS if verdict else theme.FAILURE
+        return html_block(self._title(), table, notes=self._notes(), colour=colour)

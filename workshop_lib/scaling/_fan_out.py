@@ -12,7 +12,6 @@ backoff) the throttled items wait and go through once earlier ones finish.
 from __future__ import annotations
 
 import contextlib
-import html
 import json
 import time
 import uuid
@@ -22,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import clients
-from ..display import Displayable, html_block, html_table, text_table, theme
+from ..display import TableReport
 from ..executions import Execution
 from ..learner import name as learner_name
 from ..waiting import wait_for_execution, when_role_ready
@@ -85,7 +84,7 @@ def fan_out_definition(
 
 
 @dataclass(frozen=True)
-class FanOutRun(Displayable):
+class FanOutRun(TableReport):
     """What one fan-out execution did: attempts, throttles, retries, outcome."""
 
     execution_arn: str
@@ -128,13 +127,10 @@ class FanOutRun(Displayable):
             )
         return f"Fan-out of {self.items} items {how}: {self.status}"
 
-    def __str__(self) -> str:
-        return f"{self._title()}\n{text_table(('what', 'count'), self._rows())}"
+    HEADERS = ("what", "count")
 
-    def _html(self) -> str:
-        colour = theme.SUCCESS if self.ok else theme.FAILURE
-        title = f"<span style='color:{colour}'>{html.escape(self._title())}</span>"
-        return html_block("", title, html_table(("what", "count"), self._rows()))
+    def _verdict(self) -> bool:
+        return self.ok
 
 
 def run_fan_out(

@@ -14,14 +14,13 @@ sent again with the same deduplication id within five minutes is accepted and dr
 
 from __future__ import annotations
 
-import html
 import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .. import clients
-from ..display import Displayable, html_block, html_table, text_table, theme
+from ..display import TableReport
 from ..pricing import PriceBook, load_prices
 from ._errors import ScalingInputError
 
@@ -130,7 +129,7 @@ def drain(
 
 
 @dataclass(frozen=True)
-class FifoCheck(Displayable):
+class FifoCheck(TableReport):
     """Did the queue keep its promises? Nothing lost, no duplicates, order kept per group."""
 
     sent: int
@@ -156,13 +155,10 @@ class FifoCheck(Displayable):
         verdict = "nothing lost, order kept" if self.ok else "PROBLEMS"
         return f"FIFO queue check: {verdict}"
 
-    def __str__(self) -> str:
-        return f"{self._title()}\n{text_table(('', 'count'), self._rows())}"
+    HEADERS = ("", "count")
 
-    def _html(self) -> str:
-        colour = theme.SUCCESS if self.ok else theme.FAILURE
-        title = f"<span style='color:{colour}'>{html.escape(self._title())}</span>"
-        return html_block("", title, html_table(("", "count"), self._rows()))
+    def _verdict(self) -> bool:
+        return self.ok
 
 
 def check_fifo(sent: Sequence[QueueMessage], received: Sequence[QueueMessage]) -> FifoCheck:
