@@ -52,7 +52,7 @@ def _shows_html(cls: type) -> list[str]:
 
 def test_the_walk_finds_the_library_classes_that_show_html():
     names = {cls.__name__ for cls in CLASSES if _shows_html(cls)}
-    assert {"Execution", "PowerTuningResult", "FigureView", "Outcome", "Progress"} <= names
+    assert {"Execution", "DataFlow", "FigureView", "Outcome", "Progress", "TableReport"} <= names
     assert len(names) > 30
 
 

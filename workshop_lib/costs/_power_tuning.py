@@ -17,13 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..display import (
-    Displayable,
+    TableReport,
     dollar_ticks,
-    html_block,
-    html_table,
     new_figure,
     number,
-    text_table,
     theme,
     usd,
 )
@@ -94,7 +91,7 @@ class TuningChoice:
 
 
 @dataclass(frozen=True)
-class PowerTuningResult(Displayable):
+class PowerTuningResult(TableReport):
     """Duration and cost per invocation at each memory size, measured or modelled."""
 
     memory_sizes: tuple[int, ...]
@@ -245,17 +242,13 @@ class PowerTuningResult(Displayable):
             )
         return notes
 
-    def __str__(self) -> str:
-        table = text_table(("memory", "duration", "cost/invocation", "best for"), self._rows())
-        return f"{self._title()}\n{table}\n" + "\n".join(self._notes())
+    HEADERS = ("memory", "duration", "cost/invocation", "best for")
 
-    def _html(self) -> str:
-        table = html_table(("memory", "duration", "cost/invocation", "best for"), self._rows())
-        link = (
+    def _html_extra(self) -> str:
+        return (
             f'<p style="font-size:smaller">Same data on the Power Tuning chart page (external): '
             f'<a href="{html.escape(self.visualization_url())}">lambda-power-tuning.show</a></p>'
         )
-        return html_block(self._title(), table, link, notes=self._notes())
 
     def plot(self) -> Any:
         """Duration and cost against memory, on two y axes, with the strategy's pick marked."""

@@ -39,8 +39,9 @@ class TableReport(Displayable):
     and as HTML, so the two views cannot drift apart.
 
     A class sets `HEADERS` and writes `_title()` and `_rows()`, and as it needs `_footer()` (a
-    total row), `_notes()` and `_verdict()` (a check that passed or failed colours its title);
-    it writes neither `__str__` nor `_html()`.
+    total row), `_notes()`, `_verdict()` (a check that passed or failed colours its title) and
+    `_html_extra()` (HTML under the table, such as a link); it writes neither `__str__` nor
+    `_html()`.
     """
 
     __slots__ = ()
@@ -63,6 +64,10 @@ class TableReport(Displayable):
         """Whether the report is a check that passed (True) or failed (False); None if neither."""
         return None
 
+    def _html_extra(self) -> str:
+        """HTML shown under the table only (a link a terminal cannot follow)."""
+        return ""
+
     def __str__(self) -> str:
         footer = self._footer()
         rows = [*self._rows(), *([footer] if footer is not None else [])]
@@ -72,4 +77,6 @@ class TableReport(Displayable):
         table = html_table(self.HEADERS, self._rows(), footer=self._footer())
         verdict = self._verdict()
         colour = "" if verdict is None else theme.SUCCESS if verdict else theme.FAILURE
-        return html_block(self._title(), table, notes=self._notes(), colour=colour)
+        return html_block(
+            self._title(), table, self._html_extra(), notes=self._notes(), colour=colour
+        )
