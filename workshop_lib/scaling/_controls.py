@@ -59,15 +59,7 @@ def _figure(result: Any, target_cpu: float, spot_percent: float) -> Any:
         f"{usd(result.total_cost)}, {result.total_dropped:,.0f} requests dropped",
         fontsize="medium",
     )
-    fleet.stackplot(
-        minutes,
-        result.series("on_demand"),
-        result.series("spot"),
-        result.series("warming"),
-        labels=["On-Demand", "Spot", "warming"],
-        colors=[theme.INDIGO, theme.ORANGE, theme.LIGHT_GREY],
-        step="post",
-    )
+    result.plot_fleet(fleet)
     fleet.set_ylabel("instances")
     fleet.set_xlabel("time (minutes)")
     fleet.legend(fontsize="small", loc="upper right")

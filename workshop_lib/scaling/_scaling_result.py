@@ -199,6 +199,18 @@ class ScalingResult(TableReport):
 
     HEADERS = ("", "")
 
+    def plot_fleet(self, axes: Any) -> None:
+        """Instances over time on `axes`, stacked: On-Demand, Spot, then those still warming."""
+        axes.stackplot(
+            [s.time_s / 60 for s in self.steps],
+            self.series("on_demand"),
+            self.series("spot"),
+            self.series("warming"),
+            labels=["On-Demand", "Spot", "warming"],
+            colors=[theme.INDIGO, theme.ORANGE, theme.LIGHT_GREY],
+            step="post",
+        )
+
     def plot(self) -> Any:
         """Traffic and capacity, instances, CPU, queue (or drops) and cost per hour."""
         figure, axes = new_figure(5, height=2.2, sharex=True)
@@ -218,15 +230,7 @@ class ScalingResult(TableReport):
         load.set_title(self._title(), fontsize="medium")
         load.legend(fontsize="small", loc="upper right")
 
-        fleet.stackplot(
-            minutes,
-            self.series("on_demand"),
-            self.series("spot"),
-            self.series("warming"),
-            labels=["On-Demand", "Spot", "warming"],
-            colors=[theme.INDIGO, theme.ORANGE, theme.LIGHT_GREY],
-            step="post",
-        )
+        self.plot_fleet(fleet)
         fleet.axhline(self.min_size, color="grey", linestyle=":")
         fleet.axhline(self.max_size, color="grey", linestyle=":")
         for interruption in self.interruptions:
