@@ -5,6 +5,7 @@ one-state machine standing in for a deployed app."""
 from __future__ import annotations
 
 import json
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +13,14 @@ from pathlib import Path
 import pytest
 
 from workshop_lib import clients
-from workshop_lib.apps import App, AppError, LambdaCodeError, WorkbookClients, load_lambda_module
+from workshop_lib.apps import (
+    App,
+    AppError,
+    LambdaCodeError,
+    WorkbookClients,
+    load_lambda_module,
+    load_lambda_package,
+)
 from workshop_lib.images_app import ImageApp, ImageAppError
 from workshop_lib.santa import SantaApp, SantaError
 
@@ -61,6 +69,20 @@ def test_a_loaded_handler_builds_its_clients_through_the_workbook(tmp_path):
     assert own.aws.client("s3") == "s3"  # the package's own aws.py, as in Lambda
 
 
+def test_modules_of_one_package_share_their_siblings_as_in_one_environment(tmp_path):
+    folder = package(
+        tmp_path / "pkg",
+        {"a.py": "import shared\n", "b.py": "import shared\n", "shared.py": "STATE = []\n"},
+    )
+    package(folder / "vendor", {"__init__.py": "", "aws.py": SHARED_CLIENTS})
+    loaded = load_lambda_package(folder, ["a", "b", "vendor.aws"])
+    assert loaded["a"].shared is loaded["b"].shared
+    assert loaded["vendor.aws"].client("sns") == "sns"
+    assert str(folder) not in sys.path
+    with pytest.raises(LambdaCodeError, match="no module 'c'"):
+        load_lambda_package(folder, ["a", "c"])
+
+
 def test_a_missing_module_names_the_ones_there(tmp_path):
     folder = package(tmp_path / "m", {"app.py": ""})
     with pytest.raises(LambdaCodeError, match="Modules there: app"):
@@ -68,8 +90,6 @@ def test_a_missing_module_names_the_ones_there(tmp_path):
 
 
 def test_a_module_that_fails_to_import_leaves_no_half_module_behind(tmp_path):
-    import sys
-
     folder = package(tmp_path / "f", {"app.py": "raise RuntimeError('broken')\n"})
     with pytest.raises(RuntimeError, match="broken"):
         load_lambda_module(folder, name="_apps_test_broken")

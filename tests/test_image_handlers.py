@@ -7,7 +7,6 @@ data/images. The deployed workflow is tested in test_image_e2e.py.
 
 from __future__ import annotations
 
-import importlib
 import io
 import json
 import sys
@@ -24,6 +23,7 @@ import pytest
 from PIL import Image
 
 from workshop_lib import clients
+from workshop_lib.apps import load_lambda_package
 from workshop_lib.gallery import IMAGES_DIR, sample_manifest
 from workshop_lib.images_app import SOURCE_DIR
 from workshop_lib.inbox import Inbox
@@ -103,8 +103,7 @@ def app(local_cloud: Any) -> Iterator[SimpleNamespace]:
         "DEFAULT_FILTERS": "grayscale",
     }.items():
         patch.setenv(key, value)
-    patch.syspath_prepend(str(SOURCE_DIR))
-    modules = {name: importlib.import_module(name) for name in MODULES}
+    modules = load_lambda_package(SOURCE_DIR, MODULES)  # one environment, clients from env
     modules["aws"] = modules.pop("vendor.aws")
     modules["aws"].client.cache_clear()
     try:

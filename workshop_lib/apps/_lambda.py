@@ -10,9 +10,12 @@ package (both apps have a `vendor/aws.py`) is never reused by mistake.
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import importlib.util
 import sys
 import threading
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -45,6 +48,35 @@ def _top_level_names(folder: Path) -> set[str]:
     }
 
 
+@contextlib.contextmanager
+def _importing_from(folder: Path) -> Iterator[None]:
+    """While importing: the folder first on sys.path, and none of its names already imported
+    (from another package, or an older version of the file)."""
+    with _import_lock:
+        for top in _top_level_names(folder):
+            for loaded_name in [n for n in sys.modules if n.split(".", 1)[0] == top]:
+                del sys.modules[loaded_name]
+        sys.path.insert(0, str(folder))
+        try:
+            yield
+        finally:
+            sys.path.remove(str(folder))
+
+
+def _with_workbook_clients(module: ModuleType) -> ModuleType:
+    if isinstance(getattr(module, "aws", None), ModuleType):
+        module.aws = WorkbookClients  # type: ignore[attr-defined]
+    return module
+
+
+def _check(folder: Path, module: str) -> None:
+    if not (folder / f"{module}.py").is_file():
+        known = ", ".join(sorted(p.stem for p in folder.glob("*.py"))) or "none"
+        raise LambdaCodeError(
+            f"There is no module {module!r} in {folder}.", hint=f"Modules there: {known}."
+        )
+
+
 def load_lambda_module(
     folder: Path, module: str = "app", *, name: str | None = None, workbook_clients: bool = True
 ) -> ModuleType:
@@ -56,30 +88,32 @@ def load_lambda_module(
     is replaced by the workbook's clients; without it, the handler builds its own from the
     environment, as in Lambda.
     """
-    path = folder / f"{module}.py"
-    if not path.is_file():
-        known = ", ".join(sorted(p.stem for p in folder.glob("*.py"))) or "none"
-        raise LambdaCodeError(
-            f"There is no module {module!r} in {folder}.", hint=f"Modules there: {known}."
-        )
+    _check(folder, module)
     module_name = name or module
-    spec = importlib.util.spec_from_file_location(module_name, path)
+    spec = importlib.util.spec_from_file_location(module_name, folder / f"{module}.py")
     assert spec is not None and spec.loader is not None
     loaded = importlib.util.module_from_spec(spec)
-    with _import_lock:
-        # The package's own modules, imported afresh from this folder (not another package's).
-        for sibling in _top_level_names(folder):
-            for loaded_name in [n for n in sys.modules if n.split(".", 1)[0] == sibling]:
-                del sys.modules[loaded_name]
+    with _importing_from(folder):
         sys.modules[module_name] = loaded  # dataclasses look their module up while being built
-        sys.path.insert(0, str(folder))
         try:
             spec.loader.exec_module(loaded)
         except Exception:
             sys.modules.pop(module_name, None)
             raise
-        finally:
-            sys.path.remove(str(folder))
-    if workbook_clients and isinstance(getattr(loaded, "aws", None), ModuleType):
-        loaded.aws = WorkbookClients  # type: ignore[attr-defined]
+    return _with_workbook_clients(loaded) if workbook_clients else loaded
+
+
+def load_lambda_package(
+    folder: Path, modules: Iterable[str], *, workbook_clients: bool = False
+) -> dict[str, ModuleType]:
+    """Import several modules of one package under their plain names, as one Lambda execution
+    environment holds them (each module sees the same `settings`, the same `vendor.aws`).
+    A dotted name ("vendor.aws") imports a module of one of its packages."""
+    chosen = list(modules)
+    for module in chosen:
+        _check(folder, module.replace(".", "/"))
+    with _importing_from(folder):
+        loaded = {module: importlib.import_module(module) for module in chosen}
+    if workbook_clients:
+        loaded = {name: _with_workbook_clients(module) for name, module in loaded.items()}
     return loaded

@@ -12,7 +12,7 @@ from functools import cache
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
 
-from ..apps import load_lambda_module
+from ..apps import load_lambda_module, load_lambda_package
 from ..paths import IMAGES_SOURCE
 
 SOURCE_DIR = IMAGES_SOURCE
@@ -39,8 +39,7 @@ def lambda_code() -> SimpleNamespace:
 
     They import each other by their plain names, as in the Lambda package.
     """
-    stages = load_lambda_module(SOURCE_DIR, "stages", workbook_clients=False)
-    return SimpleNamespace(imaging=stages.imaging, stages=stages)
+    return SimpleNamespace(**load_lambda_package(SOURCE_DIR, ["imaging", "stages"]))
 
 
 def photo_cache() -> Path:
