@@ -26,6 +26,7 @@ from botocore.exceptions import ClientError
 from . import clients
 from .display import Displayable, protect, theme
 from .errors import WorkshopError
+from .santa import execution_arn
 
 __all__ = [
     "REJECTED",
@@ -137,8 +138,6 @@ def pending(stack: StackOutputs, *, wait_s: float = 1.0) -> list[Approval]:
 def wait_for_approval(stack: StackOutputs, upload: Any, *, timeout_s: float = 30.0) -> Approval:
     """The approval request of one run: `upload` is what `santa.upload_list` returned, or an
     execution ARN. Requests of other runs go back on the queue."""
-    from .santa import execution_arn
-
     name = getattr(upload, "execution_name", None)
     wanted = execution_arn(stack, name) if name else str(upload)
     sqs = clients.client("sqs")

@@ -29,6 +29,7 @@ from typing import Any, Protocol
 
 from . import clients
 from .apps import App, AppError
+from .deploy import empty_bucket
 from .display import Displayable, html_table, theme
 from .learner import name as learner_name
 from .paths import REPO, SANTA_ASL, SANTA_DATA, SANTA_FUNCTIONS
@@ -111,8 +112,6 @@ def make_bucket(purpose: str, *, versioned: bool = True) -> str:
 
 def remove_bucket(name: str) -> int:
     """Delete every object version in the bucket, then the bucket. Returns how many went."""
-    from .deploy import empty_bucket
-
     removed = empty_bucket(name)
     s3 = clients.client("s3")
     with contextlib.suppress(s3.exceptions.NoSuchBucket):
