@@ -44,6 +44,8 @@ _EXPORTS = {
 }
 _SUBMODULES = (
     "approvals",
+    "apps",
+    "asl",
     "cleanup",
     "clients",
     "cloud",
@@ -52,6 +54,8 @@ _SUBMODULES = (
     "course",
     "dataflow",
     "deploy",
+    "diagram",
+    "display",
     "errors",
     "executions",
     "exercises",
@@ -64,10 +68,16 @@ _SUBMODULES = (
     "lambda_report",
     "learner",
     "monitoring",
+    "packaging",
+    "paths",
     "pricing",
+    "room",
     "santa",
     "scaling",
+    "side_by_side",
     "source",
+    "templates",
+    "waiting",
 )
 
 __all__ = sorted([*_EXPORTS, *_SUBMODULES])
