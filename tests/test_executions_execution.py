@@ -293,7 +293,7 @@ def test_run_updates_a_live_view_and_ends_on_the_final_state(
             shown.append(execution.status)
 
     monkeypatch.setattr(_live, "_open_display", lambda execution: Handle())
-    monkeypatch.setattr(_live, "_cell_number", lambda: 41)
+    monkeypatch.setattr(_live, "current_cell", lambda: 41)
     arn = create_state_machine(guarded(function_arn), lambda_role)
     execution = run(arn, {"invalid": False}, timeout=60)
     assert execution.status == "SUCCEEDED"
@@ -301,7 +301,7 @@ def test_run_updates_a_live_view_and_ends_on_the_final_state(
     # The cell's own result does not draw the execution a second time...
     assert "<svg" not in execution._repr_mimebundle_()["text/html"]
     # ...but later cells do.
-    monkeypatch.setattr(_live, "_cell_number", lambda: 42)
+    monkeypatch.setattr(_live, "current_cell", lambda: 42)
     assert "<svg" in execution._repr_mimebundle_()["text/html"]
 
 

@@ -66,13 +66,13 @@ def test_a_cell_ending_with_check_shows_the_verdict_once(monkeypatch, tmp_path):
     monkeypatch.setenv("WORKSHOP_PROGRESS_FILE", str(tmp_path / "progress.json"))
     shown = []
     monkeypatch.setattr(_exercise, "display", lambda value, **_: shown.append(value))
-    monkeypatch.setattr(_exercise, "_cell_number", lambda: 7)
+    monkeypatch.setattr(_exercise, "current_cell", lambda: 7)
     exercise = EXERCISES[0]
     outcome = exercise.check(exercise.solution_value())
     outcome._ipython_display_()  # what IPython does with the value a cell ends with
     assert len(shown) == 1 and outcome.correct
 
-    monkeypatch.setattr(_exercise, "_cell_number", lambda: 8)
+    monkeypatch.setattr(_exercise, "current_cell", lambda: 8)
     outcome._ipython_display_()  # asked for again in a later cell, it shows
     assert len(shown) == 2 and "Correct" in shown[1]["text/html"]
 

@@ -20,6 +20,7 @@ from .errors import WorkshopError
 from .lambda_report import LambdaReport
 from .learner import name as learner_name
 from .packaging import zip_directory, zip_files
+from .roles import ensure_role
 from .waiting import when_role_ready
 
 __all__ = [
@@ -34,16 +35,6 @@ __all__ = [
 ]
 
 EXECUTION_ROLE = "workshop-lambda-basic-execution"
-_TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "lambda.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
 _BASIC_POLICY = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 
 
@@ -145,13 +136,9 @@ def execution_role_name() -> str:
 def execution_role(name: str | None = None) -> str:
     """A role Lambda can assume, allowed to write logs (created once, then reused)."""
     name = name or execution_role_name()
-    iam = clients.client("iam")
-    try:
-        return iam.get_role(RoleName=name)["Role"]["Arn"]
-    except iam.exceptions.NoSuchEntityException:
-        pass
-    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(_TRUST))["Role"]["Arn"]
-    iam.attach_role_policy(RoleName=name, PolicyArn=_BASIC_POLICY)
+    arn, created = ensure_role(name, "lambda")
+    if created:
+        clients.client("iam").attach_role_policy(RoleName=name, PolicyArn=_BASIC_POLICY)
     return arn
 
 

@@ -24,19 +24,10 @@ from .. import clients
 from .. import constants as C
 from ..display import Displayable
 from ..learner import name as learner_name
+from ..roles import ensure_role
 from ..waiting import when_role_ready
 from ._errors import CostInputError
 
-_TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "states.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
 # What AWS documents a state machine's role needs to deliver logs to CloudWatch Logs.
 _LOG_DELIVERY = {
     "Version": "2012-10-17",
@@ -159,14 +150,11 @@ def _log_group_arn(group: str) -> str:
 def _copy_role(role_name: str, source_role_arn: str) -> str:
     """A role with the source role's policies plus log delivery."""
     iam = clients.client("iam")
-    try:
-        arn = iam.get_role(RoleName=role_name)["Role"]["Arn"]
-    except iam.exceptions.NoSuchEntityException:
-        arn = iam.create_role(
-            RoleName=role_name,
-            AssumeRolePolicyDocument=json.dumps(_TRUST),
-            Description="Express copy of a workshop state machine (logs at level ALL)",
-        )["Role"]["Arn"]
+    arn, _ = ensure_role(
+        role_name,
+        "states",
+        description="Express copy of a workshop state machine (logs at level ALL)",
+    )
     source_role = source_role_arn.rsplit("/", 1)[-1]
     with contextlib.suppress(iam.exceptions.NoSuchEntityException):
         for policy_name in iam.list_role_policies(RoleName=source_role)["PolicyNames"]:

@@ -17,6 +17,7 @@ importing workshop_lib stays fast.
 from __future__ import annotations
 
 from . import _theme as theme
+from ._cells import current_cell
 from ._figures import count_ticks, dollar_ticks, figure_png, new_figure, png_img
 from ._html import escape, html_block, html_table, number, text_table, usd
 from ._mixin import Displayable, TableReport
@@ -30,6 +31,7 @@ __all__ = [
     "TableReport",
     "checkbox",
     "count_ticks",
+    "current_cell",
     "dollar_ticks",
     "escape",
     "figure_png",

@@ -14,6 +14,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .. import clients
+from ..display import current_cell
 from ._arns import ExecutionArn
 from ._errors import ExecutionError, ExecutionNotFoundError, ExpressLogsError, WatchTimeoutError
 from ._execution import Execution
@@ -92,14 +93,14 @@ def follow(
             delay = min(delay * BACKOFF, MAX_DELAY)
     if handle is not None:
         handle.update(execution)
-        execution._shown_live_in = _cell_number()
+        execution._shown_live_in = current_cell()
     return execution
 
 
 def shown_live_in_this_cell(execution: Execution) -> bool:
     """True right after a live view showed it, so the cell's result does not repeat it."""
     shown = execution._shown_live_in
-    return shown is not None and shown == _cell_number()
+    return shown is not None and shown == current_cell()
 
 
 def _open_display(execution: Execution) -> Any:
@@ -113,15 +114,6 @@ def _open_display(execution: Execution) -> Any:
     if shell is None or getattr(shell, "kernel", None) is None:
         return None
     return display(execution, display_id=True)
-
-
-def _cell_number() -> int | None:
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return None
-    shell = get_ipython()
-    return getattr(shell, "execution_count", None) if shell is not None else None
 
 
 def _first_express_records(state_machine_arn: str, execution_arn: str) -> Execution:

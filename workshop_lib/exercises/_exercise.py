@@ -19,7 +19,7 @@ from typing import Any
 
 from IPython.display import HTML, display
 
-from ..display import Displayable, protect, theme
+from ..display import Displayable, current_cell, protect, theme
 from . import _progress
 
 
@@ -78,7 +78,7 @@ class Outcome(Displayable):
         )
 
     def _ipython_display_(self) -> None:
-        if self.shown_in_cell is not None and self.shown_in_cell == _cell_number():
+        if self.shown_in_cell is not None and self.shown_in_cell == current_cell():
             return  # check() showed it already, in this very cell
         display({"text/plain": str(self), "text/html": self._repr_html_()}, raw=True)
 
@@ -118,7 +118,7 @@ class Exercise:
 
         report_check(self, outcome)
         display(outcome)
-        return replace(outcome, shown_in_cell=_cell_number())
+        return replace(outcome, shown_in_cell=current_cell())
 
     def hint(self, number: int = 1) -> None:
         number = max(1, min(number, len(self.hints)))
@@ -156,16 +156,6 @@ class Exercise:
             )
         )
         return self.solution_value()
-
-
-def _cell_number() -> int | None:
-    """The number of the notebook cell running now (None outside IPython)."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return None
-    shell = get_ipython()
-    return getattr(shell, "execution_count", None) if shell is not None else None
 
 
 def as_json(value: Any) -> Any:

@@ -27,10 +27,11 @@ from typing import Any
 from IPython.display import HTML, display
 
 from .. import clients
-from ..display import protect, theme
+from ..display import current_cell, protect, theme
 from ..paths import NOTEBOOKS
+from ..roles import trust_policy
 from ..waiting import when_role_ready
-from ._exercise import Exercise, Outcome, ____, _cell_number
+from ._exercise import Exercise, Outcome, ____
 from ._progress import record
 
 NOTEBOOK = "11_capstone"
@@ -162,18 +163,6 @@ class _Unfinished:
     cause: str | None = None
 
 
-_SFN_TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "states.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
-
-
 def _deploy(folder: Path, deployment: _Deployment) -> None:
     from .. import functions
     from ..learner import name as learner_name
@@ -240,7 +229,7 @@ def _deploy(folder: Path, deployment: _Deployment) -> None:
 
     workflow_role = learner_name(f"capstone-workflow-{suffix}")
     role_arn = iam.create_role(
-        RoleName=workflow_role, AssumeRolePolicyDocument=json.dumps(_SFN_TRUST)
+        RoleName=workflow_role, AssumeRolePolicyDocument=json.dumps(trust_policy("states"))
     )["Role"]["Arn"]
     deployment.cleanups.append(lambda: iam.delete_role(RoleName=workflow_role))
     iam.put_role_policy(
@@ -552,7 +541,7 @@ class Capstone(Exercise):
 
         report_check(self, outcome)
         display(outcome)
-        return replace(outcome, shown_in_cell=_cell_number())
+        return replace(outcome, shown_in_cell=current_cell())
 
     def solution(self) -> None:
         display(

@@ -24,22 +24,13 @@ from .. import clients
 from ..display import TableReport
 from ..executions import Execution
 from ..learner import name as learner_name
+from ..roles import ensure_role
 from ..waiting import wait_for_execution, when_role_ready
 from ._errors import ScalingInputError
 from ._retry import RetryPolicy
 
 THROTTLE_ERROR = "Lambda.TooManyRequestsException"
 _ROLE = "workshop-fan-out-role"
-_TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "states.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
 
 
 def fan_out_definition(
@@ -216,12 +207,7 @@ def delete_fan_out(state_machine_name: str = "workshop-fan-out") -> None:
 def _role(function_arn: str) -> str:
     iam = clients.client("iam")
     role = learner_name(_ROLE)
-    try:
-        arn = iam.get_role(RoleName=role)["Role"]["Arn"]
-    except iam.exceptions.NoSuchEntityException:
-        arn = iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(_TRUST))["Role"][
-            "Arn"
-        ]
+    arn, _ = ensure_role(role, "states")
     policy = {
         "Version": "2012-10-17",
         "Statement": [
