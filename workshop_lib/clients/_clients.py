@@ -21,9 +21,9 @@ import botocore.session
 from botocore.client import BaseClient
 from botocore.config import Config
 
-from . import constants as C
-from . import owner
-from .errors import ModeError, RegionRequiredError
+from .. import constants as C
+from .. import owner
+from ..errors import ModeError, RegionRequiredError
 
 __all__ = [
     "OFFLINE_UNSET",
@@ -280,7 +280,7 @@ def _tags_for(target: Target) -> dict[str, str]:
     share one account, and `cleanup` must touch only the caller's resources)."""
     if target.offline:
         return {C.TAG_KEY: C.TAG_VALUE}
-    from .learner import current  # the learner module builds on this one
+    from ._learner import current  # who is calling needs a client of its own
 
     return current().tags()
 
