@@ -57,8 +57,8 @@ def processed_template(
     """The template after CloudFormation's own processing: the SAM transform, S3 definitions."""
     from moto.cloudformation.exceptions import ValidationError
 
-    from ..templates import translate
     from ..errors import DeployError
+    from ..templates import translate
 
     transforms = template.get("Transform") if isinstance(template, dict) else None
     names = transforms if isinstance(transforms, list) else [transforms]
