@@ -169,3 +169,16 @@ def test_the_instructor_guide_shows_the_current_diagrams(app: str) -> None:
     assert shown.read_text(encoding="utf-8") == ArchitectureDiagram.for_app(app).to_svg(), (
         f"Run `workshop diagram {app} -o docs/architecture/{app}.svg` and commit it."
     )
+
+
+def test_in_a_notebook_a_wide_diagram_also_shows_at_a_readable_size() -> None:
+    diagram = ArchitectureDiagram.for_app("santa")
+    svg = diagram.to_svg()
+    width = float(re.search(r'<svg[^>]*\swidth="([0-9.]+)"', svg).group(1))
+    shown = diagram._repr_mimebundle_()["text/html"]
+    # Fitted to the output as an overview, then under "Full size" no narrower than a notebook's
+    # output (~950 px) shrinks it to, in a box that scrolls sideways: 13 px names stay >= 10 px.
+    fitted, full = shown.split("<details>")
+    assert svg in fitted and svg in full and "overflow-x:auto" in full
+    least = float(re.search(r"min-width:([0-9.]+)px", full).group(1))
+    assert 950 < least < width and least >= width * 0.75

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,10 @@ from ..display import protected
 from ..errors import WorkshopError
 from ._model import Architecture, load, read_architecture
 from ._svg import render
+
+MIN_SCALE = 0.8
+"""The smallest scale a notebook shows a diagram at: 13 px box names stay over 10 px."""
+_WIDTH = re.compile(r'<svg[^>]*?\swidth="([0-9.]+)"')
 
 
 class ArchitectureDiagram:
@@ -57,7 +62,7 @@ class ArchitectureDiagram:
         # JupyterLab shows image/svg+xml as an <img>, where hovering shows nothing; the same
         # SVG inline in HTML keeps the arrows' IAM tooltips. The SVG stays for other viewers.
         svg = self.to_svg()
-        return {"text/html": svg, "image/svg+xml": svg, "text/plain": repr(self)}
+        return {"text/html": readable_width(svg), "image/svg+xml": svg, "text/plain": repr(self)}
 
     def __repr__(self) -> str:
         arch = self.architecture
@@ -65,6 +70,23 @@ class ArchitectureDiagram:
             f"<ArchitectureDiagram {arch.title!r}: {len(arch.services)} services, "
             f"{len(arch.arrows)} arrows>"
         )
+
+
+def readable_width(svg: str) -> str:
+    """`svg` fitted to the output, and, when that shrinks it below `MIN_SCALE`, again at a
+    readable size under "Full size", in a box that scrolls sideways.
+
+    A wide app (santa: 1810 px, five columns) fitted to a notebook's ~950 px output comes out at
+    half size, its labels ~6 px high: an overview, but nothing a learner can read."""
+    match = _WIDTH.search(svg)
+    if match is None:
+        return svg
+    least = round(float(match.group(1)) * MIN_SCALE)
+    return (
+        f"{svg}<details><summary>Full size (scroll sideways)</summary>"
+        f'<div style="overflow-x:auto"><div style="min-width:{least}px">{svg}</div></div>'
+        "</details>"
+    )
 
 
 def architecture_svg(app: str) -> str:
