@@ -171,6 +171,8 @@ def test_tables_align_headers_with_their_cells():
     page = protect("<table><tr><th>name</th></tr><tr><td>a</td></tr></table>")
     assert "text-align:left" in page
     assert "<style>" not in protect("<p>no table</p>")
+    # An amount cell never wraps ("455.8" above "KB") when a wide table squeezes its column.
+    assert re.search(r"td\.num\{white-space:nowrap\}", page)
 
 
 def test_amount_columns_align_right_and_word_columns_left():

@@ -23,12 +23,14 @@ IGNORE_CLASS = "mathjax_ignore"
 _MARK = "__mathjax_protected__"
 _SCOPE = "wl-html"
 # JupyterLab right-aligns every table cell in an output; ours read left to right, headers over
-# their cells, with numbers (class "num") on the right, header and cells alike.
+# their cells, with numbers (class "num") on the right, header and cells alike. An amount never
+# breaks between its number and its unit ("455.8 / KB") when a wide table squeezes its column.
 _STYLE = (
     f"<style>.jp-RenderedHTMLCommon .{_SCOPE} th,.jp-RenderedHTMLCommon .{_SCOPE} td"
     "{text-align:left;vertical-align:top}"
     f".jp-RenderedHTMLCommon .{_SCOPE} th.num,.jp-RenderedHTMLCommon .{_SCOPE} td.num"
-    "{text-align:right}</style>"
+    "{text-align:right}"
+    f".jp-RenderedHTMLCommon .{_SCOPE} td.num{{white-space:nowrap}}</style>"
 )
 _OPEN = f'<div class="{IGNORE_CLASS} {_SCOPE}">'
 _VOID = frozenset(
