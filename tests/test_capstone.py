@@ -94,3 +94,21 @@ def test_a_run_that_cannot_finish_is_reported_not_raised(local_cloud):
     verdict = nb11._good_behaviour(execution, "good-1", "", "capstone-no-such-bucket")
     assert not verdict.passed
     assert "the run ended DID NOT FINISH" in verdict.detail
+
+
+def test_each_behaviour_line_shows_its_verdict_in_colour():
+    # The notebook says "repeat until every line is green": a passed mark is green, a failed red.
+    from workshop_lib.display import theme
+
+    outcome = nb11.CapstoneOutcome(
+        "capstone",
+        "incorrect",
+        "1 of 2 behaviours pass.",
+        behaviours=(
+            nb11.Behaviour("Written in JSONata", True, "QueryLanguage is JSONata."),
+            nb11.Behaviour("A jammed machine is tried again", False, "jammed.", "Add a Retry."),
+        ),
+    )
+    page = outcome._repr_html_()
+    assert re.search(rf"color:{re.escape(theme.SUCCESS)}'><b>✔</b>", page)
+    assert re.search(rf"color:{re.escape(theme.FAILURE)}'><b>✘</b>", page)

@@ -71,9 +71,11 @@ class CapstoneOutcome(Outcome):
         return "\n".join([super().__str__(), *(f"  {b}" for b in self.behaviours)])
 
     def _html(self) -> str:
+        # The notebook says "repeat until every line is green": each mark in its verdict colour.
         rows = "".join(
             "<tr>"
-            f"<td style='text-align:left'>{'✔' if b.passed else '✘'}</td>"
+            f"<td style='text-align:left;color:{theme.SUCCESS if b.passed else theme.FAILURE}'>"
+            f"<b>{'✔' if b.passed else '✘'}</b></td>"
             f"<td style='text-align:left'><b>{html.escape(b.name)}</b></td>"
             f"<td style='text-align:left'>{html.escape(b.detail)}"
             + ("" if b.passed else f"<br><i>Hint: {html.escape(b.hint)}</i>")
