@@ -105,6 +105,9 @@ def test_the_tracking_table_shows_stages_results_and_reasons():
     page = table._repr_html_()
     assert "a &lt;b&gt;.jpg" in page and "<b>.jpg" not in page
     assert "2 records (1 FAILED, 1 SUCCEEDED)" in page
+    # A stage's mark and time stay on one line in a squeezed table; the reason may wrap.
+    assert "<span style='white-space:nowrap'>✔ 340 ms</span>" in page
+    assert "<td>truncated</td>" in page
 
 
 def test_a_list_of_runs_says_how_much_smaller_or_larger():
