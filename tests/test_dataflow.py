@@ -157,3 +157,15 @@ def test_with_a_real_execution(local_cloud, lambda_role):
         {"numbers": {"n": 21}, "note": "kept", "answer": {"doubled": 42}},
         {"doubled": 42},
     ]
+
+
+def test_the_label_column_stays_narrow_and_a_long_rule_wraps():
+    # A JSONata Assign is a long rule: unwrapped, its column took half the table and the JSON
+    # beside it broke mid-string. The label column keeps to a width; the rule wraps in it.
+    flow = data_flow(step({}, {"a": 1}, None, [event("TaskSucceeded", output="{}")], {}))
+    page = flow._repr_html_()
+    assert page.count("<div style='max-width:22em'>") == len(flow.boxes)
+    assert (
+        "white-space:pre-wrap'>" in page
+        and "td style='vertical-align:top;text-align:left;white-space:nowrap'" not in page
+    )

@@ -61,6 +61,10 @@ class FlowBox:
     """False when Step Functions did not record it (and it could not be worked out)."""
 
 
+_RULE_WIDTH = "22em"
+"""The widest a data-flow view's label column (a stage and its rule) grows in HTML."""
+
+
 @dataclass(frozen=True)
 class DataFlow(Displayable):
     state: str
@@ -77,10 +81,14 @@ class DataFlow(Displayable):
         rows = []
         for number, box in enumerate(self.boxes, start=1):
             body = html.escape(_json(box.value)) if box.known else "<i>(not recorded)</i>"
+            # The label column keeps to _RULE_WIDTH and a long rule (an Assign) wraps: left
+            # unwrapped, it took half the table and the JSON beside it broke mid-string.
             rows.append(
-                "<tr><td style='vertical-align:top;text-align:left;white-space:nowrap'>"
-                f"<b>{number}. {html.escape(box.title)}</b><br>"
-                f"<code style='color:{theme.ACCENT}'>{html.escape(box.rule)}</code></td>"
+                "<tr><td style='vertical-align:top;text-align:left'>"
+                f"<div style='max-width:{_RULE_WIDTH}'>"
+                f"<b style='white-space:nowrap'>{number}. {html.escape(box.title)}</b><br>"
+                f"<code style='color:{theme.ACCENT};white-space:pre-wrap'>"
+                f"{html.escape(box.rule)}</code></div></td>"
                 "<td style='text-align:left'><pre style='margin:0;white-space:pre-wrap;"
                 f"max-height:18em;overflow:auto'>{body}</pre></td></tr>"
             )
