@@ -220,3 +220,24 @@ def test_lambda_function_arn_tasks_use_their_own_event_names():
     assert step.request_id == "req-1234-5678"
     assert execution.events_frame()[2]["resource"] == "resize-image"
     assert execution.error == "ValueError"
+
+
+def test_a_redriven_execution_runs_again_until_its_new_ending():
+    # Notebook 03 redrives a failed run and watches it: the old failure must not end the watch.
+    definition = {"StartAt": "Notify", "States": {"Notify": task(End=True)}}
+    h = History()
+    h.add("ExecutionStarted", 0, after=0, input="{}")
+    h.add("TaskStateEntered", 0.1, name="Notify", input="{}")
+    h.add("LambdaFunctionScheduled", 0.2, resource="arn:aws:lambda:::function:notify", input="{}")
+    h.add("LambdaFunctionFailed", 0.3, error="ConfigurationError", cause="TOPIC_ARN is not set")
+    h.add("ExecutionFailed", 0.4, error="ConfigurationError", cause="TOPIC_ARN is not set")
+    h.add("ExecutionRedriven", 5.0, redriveCount=1)
+    redriven = Execution.from_history(list(h.events), definition=definition)
+    assert (redriven.status, redriven.finished, redriven.error) == ("RUNNING", False, None)
+    h.add("TaskStateEntered", 5.1, name="Notify", input="{}")
+    h.add("LambdaFunctionScheduled", 5.2, resource="arn:aws:lambda:::function:notify", input="{}")
+    h.add("LambdaFunctionSucceeded", 5.3, output="{}")
+    h.add("TaskStateExited", 5.4, name="Notify", output="{}")
+    h.add("ExecutionSucceeded", 5.5, output="{}")
+    fixed = Execution.from_history(h.events, definition=definition)
+    assert (fixed.status, fixed.error) == ("SUCCEEDED", None)

@@ -246,6 +246,9 @@ class _Replayer:
             if kind == "ExecutionFailed":
                 self._blame(step, event)
         elif kind == "ExecutionRedriven":
+            # Running again: the earlier ending no longer holds until a new one comes (left
+            # FAILED, a watch() right after the redrive returned at once, showing the old failure).
+            result.status = result.stopped = result.output = result.error = result.cause = None
             result.notes.append("This execution was redriven: it restarted from its failed state.")
         return None, None
 
