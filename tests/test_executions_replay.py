@@ -241,3 +241,9 @@ def test_a_redriven_execution_runs_again_until_its_new_ending():
     h.add("ExecutionSucceeded", 5.5, output="{}")
     fixed = Execution.from_history(h.events, definition=definition)
     assert (fixed.status, fixed.error) == ("SUCCEEDED", None)
+    # The diagram shows Notify as it is now (succeeded), saying what the redrive replaced.
+    notify = fixed.overlay["Notify"]
+    assert notify.status is StateStatus.SUCCEEDED
+    assert notify.note == "redriven after ConfigurationError"
+    # Before the redrive ran it again, the failure was the whole story.
+    assert redriven.overlay["Notify"].status is StateStatus.FAILED

@@ -31,10 +31,16 @@ def overlay_from_steps(steps: Iterable[Step]) -> dict[str, StateOverlay]:
 
 
 def _combine(visits: list[Step]) -> StateOverlay:
-    statuses = [step.status for step in visits]
+    # A run a redrive replaced no longer tells the state's story: the run after it does.
+    current = [step for step in visits if not step.redriven] or visits
+    statuses = [step.status for step in current]
     status = next((s for s in _PRIORITY if s in statuses), StateStatus.SUCCEEDED)
     retries = sum(len(step.retries) for step in visits)
-    return StateOverlay(status, retries=retries, note=_note(visits))
+    note = _note(current)
+    if len(current) < len(visits):
+        failure = next(step for step in visits if step.redriven).error or "a failure"
+        note = f"redriven after {failure}" + (f"; {note}" if note else "")
+    return StateOverlay(status, retries=retries, note=note)
 
 
 def _note(visits: list[Step]) -> str | None:

@@ -250,6 +250,10 @@ class _Replayer:
             # FAILED, a watch() right after the redrive returned at once, showing the old failure).
             result.status = result.stopped = result.output = result.error = result.cause = None
             result.notes.append("This execution was redriven: it restarted from its failed state.")
+            # Every run that never exited (failed, or cut short) is one the redrive runs again.
+            for earlier in self.order:
+                if earlier.exited is None:
+                    earlier.redriven = True
         return None, None
 
     def _blame(self, step: Step | None, event: HistoryEvent) -> None:

@@ -98,6 +98,8 @@ class Step(Displayable):
     all_branches: list[Branch] = field(default_factory=list)
     events: list[HistoryEvent] = field(default_factory=list)
     aborted: bool = False
+    redriven: bool = False
+    """This run failed and the execution was redriven: a later run of the state replaces it."""
     failed: bool = False
 
     # -- what a learner reads -------------------------------------------------------------------
