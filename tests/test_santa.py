@@ -179,6 +179,11 @@ def test_quarantine_lists_each_rejected_file_with_its_reason(stack):
     assert naughty.reason_key == "quarantine/naughty.1a2b.json.reason.json"
     assert found["quarantine/orphan.json"].reason_key == ""
     assert "item 5: naughty!" in santa.quarantine(stack)._repr_html_()
+    # One upload's entries still show as the quarantine's table, not as a bare list.
+    only = santa.quarantine(stack).of("uploads/naughty.json")
+    assert [entry.key for entry in only] == ["quarantine/naughty.1a2b.json"]
+    assert "1</b> rejected list in" in only._repr_html_()
+    assert santa.quarantine(stack).of("uploads/nice.json") == []
 
 
 def test_an_empty_quarantine_says_so(stack):

@@ -363,6 +363,10 @@ class Rejected:
 class Quarantine(list[Rejected], Displayable):
     """The rejected lists in quarantine, each with its reason."""
 
+    def of(self, original_key: str) -> Quarantine:
+        """Only the entries for one uploaded list (it may have been rejected more than once)."""
+        return Quarantine(r for r in self if r.original_key == original_key)
+
     def __str__(self) -> str:
         if not self:
             return "Quarantine is empty."
