@@ -11,6 +11,7 @@ import pytest
 from test_graph_layout import BATCH_MAP, IMAGE_PROCESSOR, MACHINES, NESTED, SANTA, asl_states
 
 from workshop_lib.graph import (
+    GraphError,
     OverlayError,
     StateMachineGraph,
     StateOverlay,
@@ -207,3 +208,16 @@ def test_matplotlib_can_draw_into_an_existing_axes() -> None:
     ax = figure.add_subplot()
     assert StateMachineGraph(SANTA).to_matplotlib(ax=ax) is figure
     assert sum(1 for p in ax.patches if (p.get_gid() or "").startswith("state:")) == 6
+
+
+def test_a_drawing_can_leave_out_the_retry_an_exercise_asks_for() -> None:
+    # Notebook 05 draws the image processor before its Retry exercise: no answer in the tooltips.
+    full = StateMachineGraph(IMAGE_PROCESSOR).to_svg()
+    assert "Retry " in full
+    without = StateMachineGraph(IMAGE_PROCESSOR, leave_out=("Retry",))
+    assert "Retry " not in without.to_svg()
+    assert without.state_names == StateMachineGraph(IMAGE_PROCESSOR).state_names
+    # Nested states (the parallel resize and filter branches) lose it too.
+    assert "Retry" not in str(without.definition)
+    with pytest.raises(GraphError, match="leave out only Retry, Catch, Comment"):
+        StateMachineGraph(IMAGE_PROCESSOR, leave_out=("Next",))

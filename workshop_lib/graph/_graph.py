@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 _RASTER_SUFFIXES = (".png", ".pdf", ".jpg", ".jpeg")
+# Fields a drawing may leave out: an exercise that asks for a state's Retry (or Catch) rules
+# should not find the answer in the diagram's tooltips above it.
+LEAVABLE_FIELDS = ("Retry", "Catch", "Comment")
 
 
 class StateMachineGraph:
@@ -29,6 +32,7 @@ class StateMachineGraph:
 
     In a notebook, a graph shows itself as an SVG. Pass an overlay (state name -> StateOverlay,
     StateStatus or status name) to colour the states by what happened in one execution.
+    `leave_out=("Retry",)` draws every state without those fields (Retry, Catch, Comment).
     """
 
     def __init__(
@@ -37,8 +41,9 @@ class StateMachineGraph:
         title: str | None = None,
         *,
         overlay: OverlayInput | None = None,
+        leave_out: Iterable[str] = (),
     ) -> None:
-        self.definition = load_definition(definition)
+        self.definition = _without(load_definition(definition), _leavable(leave_out))
         self.title = title
         self.layout: Layout = build_layout(parse_flow(self.definition))
         self.overlay = overlay
@@ -118,3 +123,32 @@ def render_svg(
 ) -> str:
     """The SVG diagram of a definition in one call."""
     return StateMachineGraph(definition, title=title).to_svg(overlay)
+
+
+def _leavable(fields: Iterable[str]) -> frozenset[str]:
+    if isinstance(fields, str):
+        fields = (fields,)
+    chosen = frozenset(fields)
+    unknown = sorted(chosen - set(LEAVABLE_FIELDS))
+    if unknown:
+        raise GraphError(
+            f"leave_out={unknown!r}: a drawing can leave out only {', '.join(LEAVABLE_FIELDS)}",
+            hint='e.g. StateMachineGraph(definition, leave_out=("Retry",))',
+        )
+    return chosen
+
+
+def _without(definition: dict[str, Any], fields: frozenset[str]) -> dict[str, Any]:
+    """A copy of `definition` whose states (nested ones too) lack `fields`."""
+    if not fields:
+        return definition
+    states = {}
+    for name, state in definition.get("States", {}).items():
+        state = {key: value for key, value in state.items() if key not in fields}
+        if isinstance(state.get("Branches"), list):
+            state["Branches"] = [_without(branch, fields) for branch in state["Branches"]]
+        for inner in ("Iterator", "ItemProcessor"):
+            if isinstance(state.get(inner), dict):
+                state[inner] = _without(state[inner], fields)
+        states[name] = state
+    return {**definition, "States": states}
