@@ -198,9 +198,7 @@ def retry_waits(rule: Mapping[str, Any]) -> list[float]:
 
 _TAUGHT_TESTS = ("IsPresent", "IsNull", "IsBoolean", "IsString", "IsNumeric")
 _EQUALS = {"BooleanEquals": (bool,), "StringEquals": (str,), "NumericEquals": (int, float)}
-_COMBINATIONS = asl.COMBINATIONS
-CHOICE_OPERATORS = asl.CHOICE_OPERATORS
-_OTHER_OPERATORS = CHOICE_OPERATORS - {*_TAUGHT_TESTS, *_EQUALS}
+_OTHER_OPERATORS = asl.CHOICE_OPERATORS - {*_TAUGHT_TESTS, *_EQUALS}
 """Operators the exercises do not teach: a rule using one is valid but more than needed."""
 
 
@@ -209,7 +207,7 @@ def check_choice_rule(rule: Any, where: str, *, top: bool = True) -> None:
     with one comparison; top-level rules have a Next, nested ones do not."""
     if not isinstance(rule, Mapping):
         raise Mistake(f"{where} should be a dictionary {{ ... }}, not {type(rule).__name__}.")
-    allowed = {"Variable", "Comment", *_COMBINATIONS, *CHOICE_OPERATORS} | (
+    allowed = {"Variable", "Comment", *asl.COMBINATIONS, *asl.CHOICE_OPERATORS} | (
         {"Next"} if top else set()
     )
     if not top and "Next" in rule:
@@ -220,8 +218,8 @@ def check_choice_rule(rule: Any, where: str, *, top: bool = True) -> None:
     check_fields(rule, allowed, capital(where))
     if top and not isinstance(rule.get("Next"), str):
         raise Mistake(f'{where} needs a "Next": the state to go to when the rule is true.')
-    combinations = [name for name in _COMBINATIONS if name in rule]
-    operators = [name for name in CHOICE_OPERATORS if name in rule]
+    combinations = [name for name in asl.COMBINATIONS if name in rule]
+    operators = [name for name in asl.CHOICE_OPERATORS if name in rule]
     if len(combinations) + len(operators) != 1:
         raise Mistake(
             f"{where} should test one thing: a Variable with one comparison such as "
