@@ -27,9 +27,9 @@ def estimate_usd(
     """
     prices = load_prices()
     invokes = executions * lambda_invokes_per_execution
-    total = lambda_cost(memory_mb, duration_ms, invokes).total_cost
+    total = lambda_cost(memory_mb, duration_ms, invokes, prices=prices).total_cost
     total += stepfunctions_cost(
-        "standard", executions, transitions=transitions_per_execution
+        "standard", executions, transitions=transitions_per_execution, prices=prices
     ).total_cost
     # Every request priced as the dearer S3 class: an estimate should err on the high side.
     total += executions * requests_per_execution * prices.s3.tier1_request
