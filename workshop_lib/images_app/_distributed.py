@@ -20,9 +20,6 @@ from typing import Any
 from .. import clients
 from ..display import Displayable
 
-RESULTS_PREFIX = "batch-results/"
-"""Where the batch's ResultWriter writes, in the output bucket (its Parameters.Prefix)."""
-
 
 @dataclass(frozen=True)
 class BatchPhoto:
