@@ -6,12 +6,8 @@ import json
 from datetime import datetime
 from typing import Any
 
-from ..display import theme
 from ..graph import StateStatus
 
-# Okabe-Ito colours, like the diagram, so a status looks the same everywhere.
-STATUS_COLOURS = theme.STATUS_COLOURS
-INIT_COLOUR = theme.INIT
 _JSON_LIMIT = 20_000
 
 

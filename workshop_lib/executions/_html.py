@@ -13,8 +13,6 @@ from typing import TYPE_CHECKING, Any
 from ..display import escape as esc
 from ..display import html_table, theme
 from ._format import (
-    INIT_COLOUR,
-    STATUS_COLOURS,
     cause_text,
     clock_text,
     json_text,
@@ -41,7 +39,7 @@ _CELL = f"border-bottom:1px solid {theme.RULE};padding:2px 8px;text-align:left;v
 
 def pill(status: object) -> str:
     name = status_name(status)  # type: ignore[arg-type]
-    colour = STATUS_COLOURS.get(name, theme.MUTED)
+    colour = theme.STATUS_COLOURS.get(name, theme.MUTED)
     return (
         f"<span style='background:{colour};color:#fff;border-radius:9px;padding:1px 8px;"
         f"font-size:11px;font-weight:600'>{esc(name.replace('_', ' '))}</span>"
@@ -116,7 +114,7 @@ def error_html(error: str | None, cause: str | None) -> str:
     if cause:
         body += pre(cause_text(cause))
     return (
-        f"<div style='border-left:4px solid {STATUS_COLOURS['FAILED']};padding:2px 10px;"
+        f"<div style='border-left:4px solid {theme.STATUS_COLOURS['FAILED']};padding:2px 10px;"
         f"margin:4px 0'>{body}</div>"
     )
 
@@ -260,7 +258,7 @@ def attempts_html(attempts: Sequence[Attempt]) -> str:
             lambda_time = f"{report.duration_ms:.1f} ms"
             if report.init_duration_ms is not None:
                 lambda_time = (
-                    f"<span style='color:{INIT_COLOUR}'>init {report.init_duration_ms:.1f} ms"
+                    f"<span style='color:{theme.INIT}'>init {report.init_duration_ms:.1f} ms"
                     f"</span> + {lambda_time}"
                 )
         rows.append(

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 from ..display import theme
 from ..graph import StateStatus
-from ._format import INIT_COLOUR, STATUS_COLOURS
 from ._step import Attempt, Step
 
 if TYPE_CHECKING:
@@ -70,16 +69,16 @@ def draw_timeline(execution: Execution) -> Figure:
         title += f" (first {len(shown)} of {len(steps)} steps)"
     ax.set_title(title, fontsize=11, loc="left")
     legend = [
-        Patch(color=STATUS_COLOURS["SUCCEEDED"], label="succeeded"),
-        Patch(color=STATUS_COLOURS["FAILED"], label="failed"),
+        Patch(color=theme.STATUS_COLOURS["SUCCEEDED"], label="succeeded"),
+        Patch(color=theme.STATUS_COLOURS["FAILED"], label="failed"),
         Patch(color=_RETRIED_COLOUR, label="failed, then retried"),
-        Patch(color=STATUS_COLOURS["CAUGHT"], label="failed, caught"),
-        Patch(facecolor=INIT_COLOUR, hatch="///", edgecolor="white", label="cold start (INIT)"),
+        Patch(color=theme.STATUS_COLOURS["CAUGHT"], label="failed, caught"),
+        Patch(facecolor=theme.INIT, hatch="///", edgecolor="white", label="cold start (INIT)"),
     ]
     if any(step.status is StateStatus.CANCELLED for step in shown):
-        legend.append(Patch(color=STATUS_COLOURS["CANCELLED"], label="cancelled"))
+        legend.append(Patch(color=theme.STATUS_COLOURS["CANCELLED"], label="cancelled"))
     if any(step.status is StateStatus.IN_PROGRESS for step in shown):
-        legend.append(Patch(color=STATUS_COLOURS["IN_PROGRESS"], label="running"))
+        legend.append(Patch(color=theme.STATUS_COLOURS["IN_PROGRESS"], label="running"))
     ax.legend(handles=legend, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     figure.tight_layout()
     return figure
@@ -99,21 +98,23 @@ def segments(step: Step, origin: datetime, finish: datetime) -> list[Segment]:
             report = attempt.report
             if report is not None and report.init_duration_ms:
                 init = min(report.init_duration_ms / 1000.0, max(right - left, 0.0))
-                out.append((left, init, INIT_COLOUR, "init"))
+                out.append((left, init, theme.INIT, "init"))
                 left += init
             out.append((left, max(right - left, 0.0), colour, "attempt"))
         return out
     gid = "container" if step.type in ("Map", "Parallel") else "state"
     left, right = at(step.entered), at(step.ended)
-    return [(left, max(right - left, 0.0), STATUS_COLOURS[step.status.value], gid)]
+    return [(left, max(right - left, 0.0), theme.STATUS_COLOURS[step.status.value], gid)]
 
 
 def _attempt_colour(step: Step, attempt: Attempt) -> str:
     if attempt.status in ("FAILED", "TIMED_OUT"):
         if attempt is not step.attempts[-1]:
             return _RETRIED_COLOUR
-        return STATUS_COLOURS[step.status.value if step.status is StateStatus.CAUGHT else "FAILED"]
-    return STATUS_COLOURS.get(attempt.status, STATUS_COLOURS["IN_PROGRESS"])
+        return theme.STATUS_COLOURS[
+            step.status.value if step.status is StateStatus.CAUGHT else "FAILED"
+        ]
+    return theme.STATUS_COLOURS.get(attempt.status, theme.STATUS_COLOURS["IN_PROGRESS"])
 
 
 def _label(step: Step) -> str:
