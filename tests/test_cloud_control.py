@@ -11,7 +11,7 @@ import psutil
 import pytest
 from conftest import free_port
 
-from workshop_lib import cloud
+from workshop_lib import clients, cloud
 from workshop_lib.errors import CloudNotRunningError, PortInUseError
 
 
@@ -102,6 +102,32 @@ def test_diagnose_shows_every_server_thread_and_the_log(local_cloud):
     # faulthandler's dump: the thread serving requests is among them.
     assert "Thread 0x" in report and "serve_forever" in report
     assert str(local_cloud.log_file) in report
+
+
+def test_diagnose_while_requests_come_and_go_leaves_the_cloud_running(local_cloud):
+    # Each request has a thread of its own; dumping their stacks while they start and end once
+    # killed the server mid-dump (the dump ran without the GIL).
+    import threading
+
+    stop = threading.Event()
+
+    def busy() -> None:
+        s3 = clients.client("s3")
+        while not stop.is_set():
+            s3.list_buckets()
+
+    workers = [threading.Thread(target=busy, daemon=True) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    try:
+        for _ in range(6):
+            assert "Thread 0x" in cloud.diagnose(local_cloud.port, log_lines=400)
+    finally:
+        stop.set()
+        for worker in workers:
+            worker.join(timeout=10)
+    assert cloud.status(local_cloud.port).running
+    assert cloud.status(local_cloud.port).pid == local_cloud.pid
 
 
 def test_workshop_cloud_diagnose_prints_the_report(local_cloud, capsys):

@@ -245,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     if hasattr(signal, "SIGUSR1"):  # `cloud.diagnose()`: every thread's stack into the log
-        faulthandler.register(signal.SIGUSR1, file=sys.stderr, all_threads=True)
+        signal.signal(signal.SIGUSR1, _dump_threads)
     signal.signal(signal.SIGINT, stop)
     print(f"local cloud listening on {endpoint} (pid {os.getpid()})", file=sys.stderr, flush=True)
     try:
@@ -253,6 +253,14 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         runtime.shutdown()
     return 0
+
+
+def _dump_threads(*_: Any) -> None:
+    # A Python-level handler runs in the main thread holding the GIL, so no request thread can
+    # end (and free its state) mid-dump. faulthandler.register dumped from the C signal handler,
+    # without the GIL: with a thread per request coming and going, that could crash the server.
+    faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
+    sys.stderr.flush()
 
 
 if __name__ == "__main__":
